@@ -1,0 +1,100 @@
+# cellos-telemetryd - plain GNU make, pkg-config, out-of-tree objects.
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+DESTDIR ?=
+
+CC ?= cc
+PKGS = libcbor libsodium jansson
+
+# A fresh machine: install what is missing before asking pkg-config again.
+ifneq ($(MAKECMDGOALS),clean)
+ifneq ($(shell pkg-config --exists $(PKGS) 2>/dev/null && echo ok),ok)
+$(info pkg-config cannot find $(PKGS); running scripts/install-deps)
+INSTALL_DEPS := $(shell ./scripts/install-deps >&2 && echo ok)
+ifneq ($(INSTALL_DEPS),ok)
+$(error scripts/install-deps failed; install libcbor-dev libsodium-dev libjansson-dev pkg-config)
+endif
+endif
+endif
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN = -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes \
+       -Wshadow -Wpointer-arith -Wcast-qual -Wvla
+OPT ?= -O2
+CFLAGS ?= $(OPT) -g
+HARDEN = -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
+ALL_CFLAGS = -std=gnu11 $(WARN) $(HARDEN) -Iinclude $(PKG_CFLAGS) $(CFLAGS)
+ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now $(LDFLAGS)
+
+ifneq ($(SANITIZE),)
+ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+ALL_LDFLAGS += -fsanitize=$(SANITIZE)
+endif
+
+BUILD = build
+LIB_SRCS = $(wildcard src/*.c)
+LIB_OBJS = $(LIB_SRCS:src/%.c=$(BUILD)/src/%.o)
+UNIT_SRCS = $(wildcard tests/unit/*.c)
+UNIT_OBJS = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%.o)
+PROGS = bin/cellos-telemetryd bin/cellos-telemetry
+
+all: $(PROGS)
+
+# Rebuild everything when the flags change (a SANITIZE build after a plain
+# one must not reuse plain objects).
+$(BUILD)/.flags: FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS)' | cmp -s - $@ || \
+	    echo '$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS)' > $@
+
+$(BUILD)/src/%.o: src/%.c $(BUILD)/.flags
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/cmd/%.o: cmd/%.c $(BUILD)/.flags
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/tests/%.o: tests/unit/%.c $(BUILD)/.flags
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Itests/unit -MMD -MP -c -o $@ $<
+
+$(BUILD)/libcellos.a: $(LIB_OBJS)
+	rm -f $@
+	ar rcs $@ $^
+
+bin/%: $(BUILD)/cmd/%.o $(BUILD)/libcellos.a
+	@mkdir -p bin
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/unit-tests: $(UNIT_OBJS) $(BUILD)/libcellos.a
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+check: all $(BUILD)/unit-tests
+	@./scripts/install-deps
+	@./scripts/run-tests $(BUILD)/unit-tests tests/bats
+
+demo: all
+	@./scripts/demo
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) \
+	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8
+	install -m 0755 bin/cellos-telemetry $(DESTDIR)$(BINDIR)/
+	install -m 0755 bin/cellos-telemetryd $(DESTDIR)$(SBINDIR)/
+	install -m 0644 man/cellos-telemetry.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 man/cellos-telemetryd.8 $(DESTDIR)$(MANDIR)/man8/
+
+clean:
+	rm -rf $(BUILD) bin
+
+FORCE:
+.PHONY: all check demo install clean FORCE
+.SECONDARY:
+
+-include $(LIB_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(BUILD)/cmd/*.d

@@ -1,0 +1,31 @@
+/*
+ * jcs.h - RFC 8785 (JSON Canonicalization Scheme) writer.
+ *
+ * Canonical form: no whitespace; object members sorted by the UTF-16 code
+ * units of their names; strings with minimal escaping (\" \\ \b \f \n \r \t,
+ * other controls as lowercase \u00xx, everything else raw UTF-8); numbers
+ * here are integers only, within +-(2^53-1) (SPEC section 5 forbids floats).
+ */
+#ifndef JCS_H
+#define JCS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "util.h"
+
+#define JCS_MAX_SAFE_INT 9007199254740991LL     /* 2^53 - 1 */
+
+/* Append s (n bytes of valid UTF-8) as a canonical JSON string. */
+int jcs_string(struct buf *b, const char *s, size_t n);
+
+/* Append v in canonical form. Returns 0, or -1 for a float, an integer out
+ * of the safe range, invalid UTF-8, or the buffer ceiling. */
+int jcs_value(struct buf *b, const json_t *v);
+
+/* Compare two UTF-8 names by UTF-16 code units (RFC 8785 3.2.3). */
+int jcs_key_cmp(const char *a, size_t an, const char *b, size_t bn);
+
+#endif

@@ -1,0 +1,62 @@
+/*
+ * keys.h - signing keys: parse key text, load key files under the permission
+ * rules of SPEC section 6, derive the default key id. Secret bytes live in
+ * sodium_malloc'd (guarded, mlocked) memory and are wiped by keys_free().
+ */
+#ifndef KEYS_H
+#define KEYS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum key_alg { ALG_NONE = 0, ALG_OFF, ALG_ED25519, ALG_HMAC };
+
+#define KEY_ED25519_SEED 32
+#define KEY_HMAC_MIN 32
+#define KEY_HMAC_MAX 64
+#define KEY_TEXT_MAX 4096
+#define KEY_KID_MAX 129
+
+struct key {
+	enum key_alg alg;
+	unsigned char *secret;  /* Ed25519 secret key (64) or HMAC key */
+	size_t secret_len;
+	unsigned char pk[32];   /* Ed25519 only */
+	char kid[KEY_KID_MAX];
+};
+
+/* "ed25519", "hmac-sha256", "off". */
+const char *keys_alg_name(enum key_alg a);
+/* 0 and *a set, or -1 when s names no algorithm. */
+int keys_alg_parse(const char *s, enum key_alg *a);
+
+/*
+ * Decode key text (base64url of an Ed25519 seed or an HMAC key) into k.
+ * Returns 0, or an exit code (78) with a message in err.
+ */
+int keys_from_text(const char *text, size_t n, enum key_alg alg,
+    struct key *k, char *err, size_t errlen);
+
+/*
+ * Open path, refuse it unless it is a regular file owned by the caller or
+ * root and unreadable by group and others (checked with fstat on the opened
+ * file, so a symlink to a safe file is fine), then decode it. Returns 0, or
+ * 66 (missing), 77 (permissions), 78 (content) with a message in err.
+ */
+int keys_load_file(const char *path, enum key_alg alg, struct key *k,
+    char *err, size_t errlen);
+
+/* Read the key from an environment variable, then wipe and unset it.
+ * Returns 1 when the variable was set (result in *rc), 0 otherwise. */
+int keys_load_env(const char *var, enum key_alg alg, struct key *k, int *rc,
+    char *err, size_t errlen);
+
+/* Generate a fresh key. */
+void keys_generate(enum key_alg alg, struct key *k);
+
+/* Base64url text of the secret (seed for Ed25519); out >= 90 bytes. */
+void keys_secret_text(const struct key *k, char *out);
+
+void keys_free(struct key *k);
+
+#endif

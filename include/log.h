@@ -1,0 +1,24 @@
+/*
+ * log.h - logfmt lines on stderr: level=warn msg="..." key=value ...
+ */
+#ifndef LOG_H
+#define LOG_H
+
+enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
+
+/* 0 and *lvl set, or -1 for an unknown name (error|warn|info|debug). */
+int log_level_parse(const char *s, enum log_level *lvl);
+void log_set_level(enum log_level lvl);
+int log_enabled(enum log_level lvl);
+
+/* msg is escaped; kvfmt (may be NULL) is a printf format for the
+ * key=value tail, whose values must come from log_quote() when they are
+ * not plain numbers or identifiers. */
+void log_msg(enum log_level lvl, const char *msg, const char *kvfmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Quote and escape s into out as a logfmt value ("...", \" \\ \xNN),
+ * capped at outlen; hostile text never reaches the log raw. */
+const char *log_quote(const char *s, char *out, size_t outlen);
+
+#endif

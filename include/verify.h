@@ -1,0 +1,54 @@
+/*
+ * verify.h - checks a stream of signed CloudEvent lines (SPEC section 9):
+ * attributes, signature, known key id, per-stream contiguous sequence from 1,
+ * no duplicates, and a consistent `stopped` line closing every stream.
+ */
+#ifndef VERIFY_H
+#define VERIFY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "keys.h"
+
+#define VERIFY_MAX_KEYS 64
+#define VERIFY_MAX_STREAMS 256
+
+struct verify_key {
+	char kid[KEY_KID_MAX];
+	enum key_alg alg;
+	unsigned char pk[32];           /* Ed25519 */
+	const struct key *hmac;         /* HMAC: borrowed */
+};
+
+struct verify_stream {
+	char id[33];
+	uint64_t last_seq;
+	int stopped;
+	uint64_t guest_events;          /* cell.observability.guest.<source> */
+	uint64_t summary_rejected;      /* sum of frames_rejected summaries */
+};
+
+struct verify {
+	struct verify_key keys[VERIFY_MAX_KEYS];
+	size_t nkeys;
+	struct verify_stream streams[VERIFY_MAX_STREAMS];
+	size_t nstreams;
+	uint64_t lineno, ok_lines, bad_lines;
+};
+
+void verify_init(struct verify *v);
+/* Register keys; return 0, or -1 when the table is full. */
+int verify_add_ed25519(struct verify *v, const char *kid, const unsigned char pk[32]);
+int verify_add_hmac(struct verify *v, const struct key *k);
+
+/* Check one line (without its '\n'). Returns 1 when it verified; otherwise 0
+ * with why set (no line number: the caller adds it). */
+int verify_line(struct verify *v, const char *line, size_t n, char *why,
+    size_t whylen);
+
+/* After the last line: every stream must end with `stopped`. Returns the
+ * number of streams left open, naming the first in why. */
+int verify_finish(struct verify *v, char *why, size_t whylen);
+
+#endif

@@ -1,0 +1,161 @@
+/*
+ * listen.c - socket path rules and bind (see include/listen.h).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "listen.h"
+#include "util.h"
+
+static int
+path_addr(const char *path, struct sockaddr_un *sa)
+{
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sa->sun_path))
+		return -1;
+	memcpy(sa->sun_path, path, strlen(path) + 1);
+	return 0;
+}
+
+/* 1: something listens there; 0: stale (connection refused). */
+static int
+socket_is_live(const struct sockaddr_un *sa)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int live;
+
+	if (fd < 0)
+		return 1;       /* cannot tell: treat as live, never unlink */
+	live = connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) == 0 ||
+	    (errno != ECONNREFUSED && errno != ENOENT);
+	close(fd);
+	return live;
+}
+
+int
+listen_open(struct listener *l, const char *base, unsigned port, mode_t mode,
+    int backlog, char *err, size_t errlen)
+{
+	struct sockaddr_un sa;
+	struct stat st;
+	mode_t old;
+	int n, rc;
+
+	memset(l, 0, sizeof(*l));
+	l->fd = -1;
+	n = snprintf(l->path, sizeof(l->path), "%s_%u", base, port);
+	if (n < 0 || (size_t)n >= sizeof(l->path) || path_addr(l->path, &sa) != 0) {
+		snprintf(err, errlen, "socket path %s_%u is %d bytes, over the "
+		    "%d-byte sun_path limit; use a shorter --uds-base", base,
+		    port, n, LISTEN_PATH_MAX);
+		return EXIT_CONFIG;
+	}
+	if (lstat(l->path, &st) == 0) {
+		/* only a socket can be stale; a file, link or directory may
+		 * belong to someone else, so never unlink it */
+		if (!S_ISSOCK(st.st_mode)) {
+			snprintf(err, errlen, "%s exists and is not a socket; "
+			    "refusing to replace it (remove it or choose another "
+			    "--uds-base)", l->path);
+			return EXIT_INUSE;
+		}
+		if (socket_is_live(&sa)) {
+			snprintf(err, errlen, "%s is in use by a live listener; "
+			    "is another cellos-telemetryd running for this cell?",
+			    l->path);
+			return EXIT_INUSE;
+		}
+		if (unlink(l->path) != 0 && errno != ENOENT) {
+			snprintf(err, errlen, "cannot remove stale socket %s: %s",
+			    l->path, strerror(errno));
+			return EXIT_INUSE;
+		}
+	} else if (errno != ENOENT) {
+		snprintf(err, errlen, "cannot inspect %s: %s", l->path,
+		    strerror(errno));
+		return errno == EACCES ? EXIT_INUSE : EXIT_OSERR;
+	}
+
+	l->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (l->fd < 0) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		return EXIT_OSERR;
+	}
+	/* the mode is right from the first instant: no chmod window */
+	old = umask((mode_t)(~mode & 0777));
+	rc = bind(l->fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old);
+	if (rc != 0) {
+		int e = errno;
+
+		snprintf(err, errlen, "cannot bind %s: %s", l->path, strerror(e));
+		close(l->fd);
+		l->fd = -1;
+		return e == EADDRINUSE ? EXIT_INUSE : EXIT_OSERR;
+	}
+	l->owned = 1;
+	if (stat(l->path, &st) == 0) {
+		l->dev = st.st_dev;
+		l->ino = st.st_ino;
+	}
+	if (listen(l->fd, backlog) != 0) {
+		snprintf(err, errlen, "listen %s: %s", l->path, strerror(errno));
+		listen_close(l);
+		return EXIT_OSERR;
+	}
+	return 0;
+}
+
+int
+listen_adopt(struct listener *l, int fd, char *err, size_t errlen)
+{
+	int acc = 0, type = 0;
+	socklen_t len = sizeof(acc);
+	struct sockaddr_un sa;
+	socklen_t salen = sizeof(sa);
+
+	memset(l, 0, sizeof(*l));
+	l->fd = -1;
+	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &acc, &len) != 0 || !acc) {
+		snprintf(err, errlen, "--listen-fd %d is not a listening socket",
+		    fd);
+		return EXIT_CONFIG;
+	}
+	len = sizeof(type);
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0 ||
+	    type != SOCK_STREAM) {
+		snprintf(err, errlen, "--listen-fd %d is not a stream socket", fd);
+		return EXIT_CONFIG;
+	}
+	l->fd = fd;
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	fcntl(fd, F_SETFD, FD_CLOEXEC);
+	memset(&sa, 0, sizeof(sa));
+	if (getsockname(fd, (struct sockaddr *)&sa, &salen) == 0 &&
+	    sa.sun_family == AF_UNIX && sa.sun_path[0] != '\0')
+		snprintf(l->path, sizeof(l->path), "%.*s",
+		    (int)sizeof(sa.sun_path), sa.sun_path);
+	return 0;
+}
+
+void
+listen_close(struct listener *l)
+{
+	struct stat st;
+
+	if (l->fd >= 0)
+		close(l->fd);
+	l->fd = -1;
+	/* someone may have replaced the path since: unlink only our inode */
+	if (l->owned && lstat(l->path, &st) == 0 && S_ISSOCK(st.st_mode) &&
+	    st.st_dev == l->dev && st.st_ino == l->ino)
+		unlink(l->path);
+	l->owned = 0;
+}

@@ -1,0 +1,63 @@
+/*
+ * out.c - stdout queue (see include/out.h).
+ */
+#include <errno.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include "out.h"
+
+void
+out_init(struct out *o, int fd, uint64_t *blocked_ns)
+{
+	o->fd = fd;
+	buf_init(&o->q, OUT_HIGH_WATER + 8192, OUT_MAX);
+	o->blocked_ns = blocked_ns;
+}
+
+void
+out_free(struct out *o)
+{
+	buf_free(&o->q);
+}
+
+int
+out_full(const struct out *o)
+{
+	return o->q.len >= OUT_HIGH_WATER;
+}
+
+int
+out_flush(struct out *o)
+{
+	size_t off = 0;
+	struct pollfd p = { .fd = o->fd, .events = POLLOUT };
+
+	while (off < o->q.len) {
+		uint64_t t0 = 0;
+		ssize_t n;
+
+		/* not writable now: everything until it is counts as blocked */
+		if (poll(&p, 1, 0) == 0) {
+			t0 = mono_ns();
+			while (poll(&p, 1, -1) < 0 && errno == EINTR)
+				;
+		}
+		n = write(o->fd, o->q.p + off, o->q.len - off);
+		if (t0)
+			*o->blocked_ns += mono_ns() - t0;
+		if (n > 0) {
+			off += (size_t)n;
+			continue;
+		}
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n == 0)
+			errno = EIO;
+		return -1;
+	}
+	o->q.len = 0;
+	/* a burst (a huge probe line) may have grown the queue: give it back */
+	buf_shrink(&o->q, OUT_HIGH_WATER + 8192);
+	return 0;
+}

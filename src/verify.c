@@ -1,0 +1,273 @@
+/*
+ * verify.c - stream verification (see include/verify.h).
+ *
+ * A line is parsed, its `sig` removed, the rest canonicalized (RFC 8785) and
+ * checked against the key named by `sigkid`. Sequence numbers must run
+ * 1, 2, 3... per streamid with nothing after `stopped`, so a dropped,
+ * reordered, replayed or truncated line shows up as a gap or a missing end.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "jcs.h"
+#include "sign.h"
+#include "util.h"
+#include "verify.h"
+
+void
+verify_init(struct verify *v)
+{
+	memset(v, 0, sizeof(*v));
+}
+
+int
+verify_add_ed25519(struct verify *v, const char *kid, const unsigned char pk[32])
+{
+	struct verify_key *k;
+
+	if (v->nkeys == VERIFY_MAX_KEYS)
+		return -1;
+	k = &v->keys[v->nkeys++];
+	snprintf(k->kid, sizeof(k->kid), "%s", kid);
+	k->alg = ALG_ED25519;
+	memcpy(k->pk, pk, 32);
+	return 0;
+}
+
+int
+verify_add_hmac(struct verify *v, const struct key *hk)
+{
+	struct verify_key *k;
+
+	if (v->nkeys == VERIFY_MAX_KEYS)
+		return -1;
+	k = &v->keys[v->nkeys++];
+	snprintf(k->kid, sizeof(k->kid), "%s", hk->kid);
+	k->alg = ALG_HMAC;
+	k->hmac = hk;
+	return 0;
+}
+
+static const char *
+str_member(json_t *o, const char *name)
+{
+	json_t *m = json_object_get(o, name);
+
+	return json_is_string(m) ? json_string_value(m) : NULL;
+}
+
+static int
+is_lower_hex(const char *s, size_t n)
+{
+	size_t i;
+
+	if (strlen(s) != n)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return 1;
+}
+
+static int
+time_ok(const char *t)
+{
+	/* YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ */
+	static const char shape[] = "dddd-dd-ddTdd:dd:dd.dddddddddZ";
+	size_t i;
+
+	if (strlen(t) != sizeof(shape) - 1)
+		return 0;
+	for (i = 0; shape[i]; i++)
+		if (shape[i] == 'd' ? !(t[i] >= '0' && t[i] <= '9') : t[i] != shape[i])
+			return 0;
+	return 1;
+}
+
+static const struct verify_key *
+find_key(const struct verify *v, const char *kid)
+{
+	size_t i;
+
+	for (i = 0; i < v->nkeys; i++)
+		if (strcmp(v->keys[i].kid, kid) == 0)
+			return &v->keys[i];
+	return NULL;
+}
+
+static struct verify_stream *
+find_stream(struct verify *v, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < v->nstreams; i++)
+		if (strcmp(v->streams[i].id, id) == 0)
+			return &v->streams[i];
+	if (v->nstreams == VERIFY_MAX_STREAMS)
+		return NULL;
+	snprintf(v->streams[v->nstreams].id, sizeof(v->streams[0].id), "%s", id);
+	return &v->streams[v->nstreams++];
+}
+
+static uint64_t
+data_u64(json_t *data, const char *name, int *ok)
+{
+	json_t *m = json_object_get(data, name);
+
+	if (!json_is_integer(m) || json_integer_value(m) < 0) {
+		*ok = 0;
+		return 0;
+	}
+	return (uint64_t)json_integer_value(m);
+}
+
+#define BAD(...) do { snprintf(why, whylen, __VA_ARGS__); goto out; } while (0)
+
+int
+verify_line(struct verify *v, const char *line, size_t n, char *why, size_t whylen)
+{
+	json_t *ev = NULL, *data;
+	json_error_t jerr;
+	const char *s, *sid, *seqs, *id, *type, *alg, *kid, *sig;
+	const struct verify_key *key;
+	struct verify_stream *st;
+	struct buf canon = { 0 };
+	uint8_t rawsig[SIGN_MAX_BYTES + 4];
+	long siglen;
+	uint64_t seq;
+	char want_id[64];
+	int good = 0, okc = 1;
+
+	v->lineno++;
+	why[0] = '\0';
+	ev = json_loadb(line, n, JSON_REJECT_DUPLICATES, &jerr);
+	if (ev == NULL)
+		BAD("not JSON: %s", jerr.text);
+	if (!json_is_object(ev))
+		BAD("not a JSON object");
+	if ((s = str_member(ev, "specversion")) == NULL || strcmp(s, "1.0") != 0)
+		BAD("specversion is not \"1.0\"");
+	if ((s = str_member(ev, "datacontenttype")) == NULL ||
+	    strcmp(s, "application/json") != 0)
+		BAD("datacontenttype is not application/json");
+	if ((s = str_member(ev, "source")) == NULL ||
+	    strncmp(s, "urn:cellos:cell:", 16) != 0 || s[16] == '\0')
+		BAD("source is not urn:cellos:cell:<cell_id>");
+	if ((type = str_member(ev, "type")) == NULL || type[0] == '\0')
+		BAD("type is missing");
+	if ((s = str_member(ev, "time")) == NULL || !time_ok(s))
+		BAD("time is not RFC 3339 UTC with nanoseconds");
+	if ((sid = str_member(ev, "streamid")) == NULL || !is_lower_hex(sid, 32))
+		BAD("streamid is not 32 lowercase hex characters");
+	if ((seqs = str_member(ev, "sequence")) == NULL || strlen(seqs) != 20 ||
+	    parse_u64(seqs, 1, UINT64_MAX, &seq) != 0)
+		BAD("sequence is not a 20-digit number from 1");
+	snprintf(want_id, sizeof(want_id), "%s-%llu", sid, (unsigned long long)seq);
+	if ((id = str_member(ev, "id")) == NULL || strcmp(id, want_id) != 0)
+		BAD("id is not <streamid>-<sequence>");
+	data = json_object_get(ev, "data");
+	if (!json_is_object(data))
+		BAD("data is not an object");
+
+	if ((alg = str_member(ev, "sigalg")) == NULL ||
+	    (kid = str_member(ev, "sigkid")) == NULL ||
+	    (sig = str_member(ev, "sig")) == NULL)
+		BAD("unsigned (sigalg, sigkid or sig missing)");
+	if ((key = find_key(v, kid)) == NULL)
+		BAD("unknown key id %.80s", kid);
+	if (strcmp(alg, keys_alg_name(key->alg)) != 0)
+		BAD("sigalg %.20s does not match key %.80s", alg, kid);
+	siglen = b64url_decode(sig, strlen(sig), rawsig, sizeof(rawsig));
+	if (siglen < 0)
+		BAD("sig is not base64url");
+	json_incref(ev);
+	json_object_del(ev, "sig");
+	buf_init(&canon, 1024, 1 << 26);
+	if (jcs_value(&canon, ev) != 0) {
+		json_decref(ev);
+		BAD("cannot canonicalize (a float or an unsafe integer)");
+	}
+	json_decref(ev);
+	if (key->alg == ALG_ED25519 ?
+	    !sign_verify_ed25519(key->pk, (const uint8_t *)canon.p, canon.len,
+	    rawsig, (size_t)siglen) :
+	    !sign_verify_hmac(key->hmac->secret, key->hmac->secret_len,
+	    (const uint8_t *)canon.p, canon.len, rawsig, (size_t)siglen))
+		BAD("bad signature");
+
+	/* signature good: now the stream's shape */
+	if ((st = find_stream(v, sid)) == NULL)
+		BAD("too many streams in one input");
+	if (st->stopped)
+		BAD("line after stopped in stream %s", sid);
+	if (seq <= st->last_seq)
+		BAD("sequence %llu repeats or goes back (last %llu): duplicate "
+		    "or reordered line", (unsigned long long)seq,
+		    (unsigned long long)st->last_seq);
+	if (seq != st->last_seq + 1)
+		BAD("sequence %llu follows %llu: %llu line(s) missing",
+		    (unsigned long long)seq, (unsigned long long)st->last_seq,
+		    (unsigned long long)(seq - st->last_seq - 1));
+	st->last_seq = seq;
+	if (strncmp(type, "cell.observability.guest.", 25) == 0 &&
+	    strcmp(type + 25, "agent_silenced") != 0 &&
+	    strcmp(type + 25, "agent_resumed") != 0)
+		st->guest_events++;
+	if (strcmp(type, "cell.observability.host.telemetry.frames_rejected") == 0)
+		st->summary_rejected += data_u64(data, "frames_rejected", &okc);
+	if (strcmp(type, "cell.observability.host.telemetry.stopped") == 0) {
+		uint64_t acc = data_u64(data, "frames_accepted", &okc);
+		uint64_t hb = data_u64(data, "heartbeats", &okc);
+		uint64_t rej = data_u64(data, "frames_rejected", &okc);
+		uint64_t emitted = data_u64(data, "events_emitted", &okc);
+
+		st->stopped = 1;
+		if (!okc)
+			BAD("stopped lacks its counters");
+		if (emitted != seq)
+			BAD("stopped says %llu events, stream has %llu",
+			    (unsigned long long)emitted, (unsigned long long)seq);
+		if (acc < hb)
+			BAD("stopped counts more heartbeats than accepted frames");
+		if (acc - hb != st->guest_events)
+			BAD("stopped counts %llu guest events, stream has %llu",
+			    (unsigned long long)(acc - hb),
+			    (unsigned long long)st->guest_events);
+		if (rej != st->summary_rejected)
+			BAD("stopped counts %llu rejected frames, summaries %llu",
+			    (unsigned long long)rej,
+			    (unsigned long long)st->summary_rejected);
+	}
+	if (!okc)
+		BAD("summary lacks frames_rejected");
+	good = 1;
+out:
+	buf_free(&canon);
+	json_decref(ev);
+	if (good)
+		v->ok_lines++;
+	else
+		v->bad_lines++;
+	return good;
+}
+
+int
+verify_finish(struct verify *v, char *why, size_t whylen)
+{
+	size_t i;
+	int open = 0;
+
+	why[0] = '\0';
+	for (i = 0; i < v->nstreams; i++) {
+		if (v->streams[i].stopped)
+			continue;
+		if (open++ == 0)
+			snprintf(why, whylen, "stream %s ends at sequence %llu "
+			    "without a stopped line (truncated)",
+			    v->streams[i].id,
+			    (unsigned long long)v->streams[i].last_seq);
+	}
+	return open;
+}

@@ -1,0 +1,531 @@
+/*
+ * wire.c - framing and strict decoding of guest frames (see include/wire.h).
+ *
+ * The body is walked item by item with libcbor's streaming decoder, which
+ * reports each item head through a callback and never allocates; every
+ * declared count is checked against the bytes that remain before it is
+ * trusted. cbor_load() is never used on guest bytes: it pre-allocates
+ * whatever a frame declares.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <cbor.h>
+
+#include "util.h"
+#include "wire.h"
+
+static const char *const reason_names[WIRE_REASON_COUNT] = {
+	[WIRE_OK] = "ok",
+	[WIRE_FRAME_TOO_LARGE] = "frame_too_large",
+	[WIRE_TRUNCATED_FRAME] = "truncated_frame",
+	[WIRE_EMPTY_FRAME] = "empty_frame",
+	[WIRE_MALFORMED_CBOR] = "malformed_cbor",
+	[WIRE_UNSUPPORTED_CBOR] = "unsupported_cbor",
+	[WIRE_NOT_A_MAP] = "not_a_map",
+	[WIRE_CONTENT_VERSION_NOT_FIRST] = "content_version_not_first",
+	[WIRE_UNSUPPORTED_VERSION] = "unsupported_version",
+	[WIRE_MISSING_FIELD] = "missing_field",
+	[WIRE_DUPLICATE_KEY] = "duplicate_key",
+	[WIRE_WRONG_TYPE] = "wrong_type",
+	[WIRE_INTEGER_OVERFLOW] = "integer_overflow",
+	[WIRE_INVALID_TEXT] = "invalid_text",
+	[WIRE_TEXT_TOO_LONG] = "text_too_long",
+	[WIRE_TOO_MANY_KEYS] = "too_many_keys",
+	[WIRE_TRAILING_BYTES] = "trailing_bytes",
+	[WIRE_UNKNOWN_PROBE_SOURCE] = "unknown_probe_source",
+	[WIRE_FRAME_TIMEOUT] = "frame_timeout",
+	[WIRE_RATE_LIMITED] = "rate_limited",
+};
+
+const char *
+wire_reason_name(enum wire_reason r)
+{
+	if ((unsigned)r >= WIRE_REASON_COUNT)
+		return "unknown";
+	return reason_names[r];
+}
+
+static const char *const builtin_sources[] = {
+	"process.spawned", "process.exited", "capability.denied",
+	"fs.inotify_fired", "net.connect_attempted", "agent.heartbeat",
+};
+
+int
+wire_source_known(const char *name, size_t len, const struct wire_sources *extra)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(builtin_sources) / sizeof(builtin_sources[0]); i++)
+		if (strlen(builtin_sources[i]) == len &&
+		    memcmp(builtin_sources[i], name, len) == 0)
+			return 1;
+	for (i = 0; extra != NULL && i < extra->n; i++)
+		if (strlen(extra->name[i]) == len &&
+		    memcmp(extra->name[i], name, len) == 0)
+			return 1;
+	return 0;
+}
+
+int
+wire_source_name_ok(const char *name)
+{
+	size_t i, n = strlen(name);
+
+	if (n == 0 || n > WIRE_MAX_TEXT)
+		return 0;
+	for (i = 0; i < n; i++) {
+		char c = name[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		    c == '.' || c == '_' || c == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+/* ---- item-level reader over cbor_stream_decode ---- */
+
+enum ikind {
+	IK_NONE, IK_UINT, IK_NEGINT, IK_BYTES, IK_TEXT, IK_ARRAY, IK_MAP,
+	IK_SIMPLE,      /* true, false, null, undefined */
+	IK_INDEF,       /* indefinite-length string, array or map */
+	IK_TAG, IK_FLOAT, IK_BREAK
+};
+
+struct item {
+	enum ikind k;
+	uint64_t u;             /* integer value or collection count */
+	const uint8_t *s;       /* string bytes, inside the body */
+	size_t slen;
+};
+
+#define ITEM(ctx) ((struct item *)(ctx))
+
+static void cb_u8(void *c, uint8_t v) { ITEM(c)->k = IK_UINT; ITEM(c)->u = v; }
+static void cb_u16(void *c, uint16_t v) { ITEM(c)->k = IK_UINT; ITEM(c)->u = v; }
+static void cb_u32(void *c, uint32_t v) { ITEM(c)->k = IK_UINT; ITEM(c)->u = v; }
+static void cb_u64(void *c, uint64_t v) { ITEM(c)->k = IK_UINT; ITEM(c)->u = v; }
+static void cb_n8(void *c, uint8_t v) { (void)v; ITEM(c)->k = IK_NEGINT; }
+static void cb_n16(void *c, uint16_t v) { (void)v; ITEM(c)->k = IK_NEGINT; }
+static void cb_n32(void *c, uint32_t v) { (void)v; ITEM(c)->k = IK_NEGINT; }
+static void cb_n64(void *c, uint64_t v) { (void)v; ITEM(c)->k = IK_NEGINT; }
+static void
+cb_bytes(void *c, cbor_data d, size_t n)
+{
+	ITEM(c)->k = IK_BYTES;
+	ITEM(c)->s = d;
+	ITEM(c)->slen = n;
+}
+static void
+cb_text(void *c, cbor_data d, size_t n)
+{
+	ITEM(c)->k = IK_TEXT;
+	ITEM(c)->s = d;
+	ITEM(c)->slen = n;
+}
+static void cb_indef(void *c) { ITEM(c)->k = IK_INDEF; }
+static void cb_array(void *c, size_t n) { ITEM(c)->k = IK_ARRAY; ITEM(c)->u = n; }
+static void cb_map(void *c, size_t n) { ITEM(c)->k = IK_MAP; ITEM(c)->u = n; }
+static void cb_tag(void *c, uint64_t v) { (void)v; ITEM(c)->k = IK_TAG; }
+static void cb_f4(void *c, float v) { (void)v; ITEM(c)->k = IK_FLOAT; }
+static void cb_f8(void *c, double v) { (void)v; ITEM(c)->k = IK_FLOAT; }
+static void cb_simple(void *c) { ITEM(c)->k = IK_SIMPLE; }
+static void cb_bool(void *c, bool v) { (void)v; ITEM(c)->k = IK_SIMPLE; }
+static void cb_break(void *c) { ITEM(c)->k = IK_BREAK; }
+
+static const struct cbor_callbacks item_callbacks = {
+	.uint8 = cb_u8, .uint16 = cb_u16, .uint32 = cb_u32, .uint64 = cb_u64,
+	.negint8 = cb_n8, .negint16 = cb_n16, .negint32 = cb_n32,
+	.negint64 = cb_n64,
+	.byte_string_start = cb_indef, .byte_string = cb_bytes,
+	.string = cb_text, .string_start = cb_indef,
+	.indef_array_start = cb_indef, .array_start = cb_array,
+	.indef_map_start = cb_indef, .map_start = cb_map,
+	.tag = cb_tag,
+	.float2 = cb_f4, .float4 = cb_f4, .float8 = cb_f8,
+	.undefined = cb_simple, .null = cb_simple, .boolean = cb_bool,
+	.indef_break = cb_break,
+};
+
+struct dec {
+	const uint8_t *p;
+	size_t len, off;
+	struct wire_error *err;
+};
+
+static enum wire_reason
+fail(struct dec *d, enum wire_reason r, const char *detail)
+{
+	d->err->reason = r;
+	snprintf(d->err->detail, sizeof(d->err->detail), "%s", detail);
+	return r;
+}
+
+/* Read the next item head; the reasons here are about CBOR, not the schema. */
+static enum wire_reason
+next_item(struct dec *d, struct item *it)
+{
+	struct cbor_decoder_result res;
+
+	memset(it, 0, sizeof(*it));
+	if (d->off >= d->len)
+		return fail(d, WIRE_MALFORMED_CBOR, "body ends inside the map");
+	res = cbor_stream_decode(d->p + d->off, d->len - d->off,
+	    &item_callbacks, it);
+	if (res.status == CBOR_DECODER_NEDATA)
+		return fail(d, WIRE_MALFORMED_CBOR, "body ends inside an item");
+	if (res.status != CBOR_DECODER_FINISHED || it->k == IK_NONE)
+		return fail(d, WIRE_MALFORMED_CBOR, "invalid CBOR item head");
+	d->off += res.read;
+	switch (it->k) {
+	case IK_INDEF:
+		return fail(d, WIRE_UNSUPPORTED_CBOR, "indefinite length");
+	case IK_TAG:
+		return fail(d, WIRE_UNSUPPORTED_CBOR, "tagged item");
+	case IK_FLOAT:
+		return fail(d, WIRE_UNSUPPORTED_CBOR, "floating-point number");
+	case IK_BREAK:
+		return fail(d, WIRE_MALFORMED_CBOR, "break outside indefinite item");
+	default:
+		break;
+	}
+	return WIRE_OK;
+}
+
+/* Skip one well-formed value of an unknown key, at most WIRE_MAX_DEPTH
+ * containers deep. */
+static enum wire_reason
+skip_value(struct dec *d)
+{
+	uint64_t left[WIRE_MAX_DEPTH + 1];
+	int depth = 0;
+	struct item it;
+	enum wire_reason r;
+
+	left[0] = 1;
+	while (depth >= 0) {
+		if (left[depth] == 0) {
+			depth--;
+			continue;
+		}
+		left[depth]--;
+		if ((r = next_item(d, &it)) != WIRE_OK)
+			return r;
+		if (it.k == IK_TEXT && !utf8_valid(it.s, it.slen))
+			return fail(d, WIRE_INVALID_TEXT,
+			    "text in an unknown value is not valid UTF-8");
+		if ((it.k == IK_ARRAY || it.k == IK_MAP) && it.u > 0) {
+			/* every element takes at least a byte: a count past
+			 * what remains can never complete (and 2n must not
+			 * wrap), so refuse it before walking */
+			if (it.u > (d->len - d->off) / (it.k == IK_MAP ? 2 : 1))
+				return fail(d, WIRE_MALFORMED_CBOR,
+				    "collection count exceeds body");
+			if (depth == WIRE_MAX_DEPTH)
+				return fail(d, WIRE_UNSUPPORTED_CBOR,
+				    "unknown value nested deeper than 8");
+			depth++;
+			left[depth] = it.k == IK_MAP ? it.u * 2 : it.u;
+		}
+	}
+	return WIRE_OK;
+}
+
+enum field {
+	F_VERSION, F_SOURCE, F_PID, F_COMM, F_MONO, F_COUNT
+};
+
+static const char *const field_names[F_COUNT] = {
+	"content_version", "probe_source", "guest_pid", "guest_comm",
+	"guest_monotonic_ns",
+};
+
+static int
+field_lookup(const uint8_t *s, size_t n)
+{
+	int i;
+
+	for (i = 0; i < F_COUNT; i++)
+		if (strlen(field_names[i]) == n && memcmp(field_names[i], s, n) == 0)
+			return i;
+	return -1;
+}
+
+static enum wire_reason
+read_uint(struct dec *d, int field, uint64_t max, uint64_t *out)
+{
+	struct item it;
+	enum wire_reason r;
+	char msg[80];
+
+	if ((r = next_item(d, &it)) != WIRE_OK)
+		return r;
+	if (it.k != IK_UINT) {
+		snprintf(msg, sizeof(msg), "%s is not an unsigned integer",
+		    field_names[field]);
+		return fail(d, WIRE_WRONG_TYPE, msg);
+	}
+	if (it.u > max) {
+		snprintf(msg, sizeof(msg), "%s above %llu", field_names[field],
+		    (unsigned long long)max);
+		return fail(d, WIRE_INTEGER_OVERFLOW, msg);
+	}
+	*out = it.u;
+	return WIRE_OK;
+}
+
+static enum wire_reason
+read_text(struct dec *d, int field, char *out, const uint8_t **raw,
+    size_t *rawlen)
+{
+	struct item it;
+	enum wire_reason r;
+	char msg[80];
+
+	if ((r = next_item(d, &it)) != WIRE_OK)
+		return r;
+	if (it.k != IK_TEXT) {
+		snprintf(msg, sizeof(msg), "%s is not a text string",
+		    field_names[field]);
+		return fail(d, WIRE_WRONG_TYPE, msg);
+	}
+	if (it.slen > WIRE_MAX_TEXT) {
+		snprintf(msg, sizeof(msg), "%s is %zu bytes, limit %d",
+		    field_names[field], it.slen, WIRE_MAX_TEXT);
+		return fail(d, WIRE_TEXT_TOO_LONG, msg);
+	}
+	if (!utf8_valid(it.s, it.slen)) {
+		snprintf(msg, sizeof(msg), "%s is not valid UTF-8 or holds U+0000",
+		    field_names[field]);
+		return fail(d, WIRE_INVALID_TEXT, msg);
+	}
+	memcpy(out, it.s, it.slen);
+	out[it.slen] = '\0';
+	*raw = it.s;
+	*rawlen = it.slen;
+	return WIRE_OK;
+}
+
+enum wire_reason
+wire_decode(const uint8_t *body, size_t len, const struct wire_sources *extra,
+    struct wire_frame *f, struct wire_error *err)
+{
+	struct dec d = { body, len, 0, err };
+	struct item it;
+	struct { const uint8_t *s; size_t n; } keys[WIRE_MAX_KEYS];
+	unsigned seen = 0;
+	uint64_t v, i, nkeys;
+	const uint8_t *src = NULL;
+	size_t srclen = 0;
+	enum wire_reason r;
+	int fi;
+	size_t k;
+
+	memset(f, 0, sizeof(*f));
+	err->reason = WIRE_OK;
+	err->detail[0] = '\0';
+	if (len == 0)
+		return fail(&d, WIRE_EMPTY_FRAME, "zero-length body");
+
+	if ((r = next_item(&d, &it)) != WIRE_OK)
+		return r;
+	if (it.k != IK_MAP)
+		return fail(&d, WIRE_NOT_A_MAP, "body is not a CBOR map");
+	nkeys = it.u;
+	if (nkeys > WIRE_MAX_KEYS)
+		return fail(&d, WIRE_TOO_MANY_KEYS, "map has more than 16 entries");
+
+	for (i = 0; i < nkeys; i++) {
+		if ((r = next_item(&d, &it)) != WIRE_OK)
+			return r;
+		if (it.k != IK_TEXT)
+			return fail(&d, WIRE_WRONG_TYPE, "map key is not a text string");
+		if (!utf8_valid(it.s, it.slen))
+			return fail(&d, WIRE_INVALID_TEXT,
+			    "map key is not valid UTF-8 or holds U+0000");
+		fi = field_lookup(it.s, it.slen);
+		if (i == 0 && fi != F_VERSION)
+			return fail(&d, WIRE_CONTENT_VERSION_NOT_FIRST,
+			    "first key is not content_version");
+		for (k = 0; k < i; k++)
+			if (keys[k].n == it.slen &&
+			    memcmp(keys[k].s, it.s, it.slen) == 0)
+				return fail(&d, WIRE_DUPLICATE_KEY, fi >= 0 ?
+				    field_names[fi] : "an unknown key repeats");
+		keys[i].s = it.s;
+		keys[i].n = it.slen;
+
+		switch (fi) {
+		case F_VERSION:
+			if ((r = read_uint(&d, fi, 0xFFFF, &v)) != WIRE_OK)
+				return r;
+			if ((v >> 8) != WIRE_CONTENT_VERSION_MAJOR)
+				return fail(&d, WIRE_UNSUPPORTED_VERSION,
+				    "content_version major is not 1");
+			f->content_version = (uint16_t)v;
+			break;
+		case F_PID:
+			if ((r = read_uint(&d, fi, 0xFFFFFFFFu, &v)) != WIRE_OK)
+				return r;
+			f->guest_pid = (uint32_t)v;
+			break;
+		case F_MONO:
+			if ((r = read_uint(&d, fi, UINT64_MAX, &v)) != WIRE_OK)
+				return r;
+			f->guest_monotonic_ns = v;
+			break;
+		case F_SOURCE:
+			if ((r = read_text(&d, fi, f->probe_source, &src,
+			    &srclen)) != WIRE_OK)
+				return r;
+			if (!wire_source_known((const char *)src, srclen, extra))
+				return fail(&d, WIRE_UNKNOWN_PROBE_SOURCE,
+				    "probe_source is not a known source");
+			break;
+		case F_COMM: {
+			const uint8_t *raw;
+			size_t rawlen;
+
+			if ((r = read_text(&d, fi, f->guest_comm, &raw,
+			    &rawlen)) != WIRE_OK)
+				return r;
+			break;
+		}
+		default:
+			if ((r = skip_value(&d)) != WIRE_OK)
+				return r;
+			continue;
+		}
+		seen |= 1u << fi;
+	}
+	if (d.off != d.len)
+		return fail(&d, WIRE_TRAILING_BYTES, "bytes after the map");
+	for (fi = 0; fi < F_COUNT; fi++) {
+		if (!(seen & (1u << fi))) {
+			char msg[64];
+
+			snprintf(msg, sizeof(msg), "%s is missing", field_names[fi]);
+			return fail(&d, WIRE_MISSING_FIELD, msg);
+		}
+	}
+	f->is_heartbeat = strcmp(f->probe_source, "agent.heartbeat") == 0;
+	return WIRE_OK;
+}
+
+/* ---- reassembler ---- */
+
+void
+wire_reasm_init(struct wire_reasm *r, size_t max)
+{
+	memset(r, 0, sizeof(*r));
+	r->max = max;
+}
+
+void
+wire_reasm_free(struct wire_reasm *r)
+{
+	free(r->body);
+	r->body = NULL;
+	r->hdr_have = 0;
+	r->body_have = 0;
+}
+
+int
+wire_reasm_partial(const struct wire_reasm *r)
+{
+	return r->hdr_have > 0 && !(r->body != NULL && r->body_have == r->body_len);
+}
+
+enum wire_step
+wire_reasm_push(struct wire_reasm *r, const uint8_t *p, size_t n, size_t *used,
+    const uint8_t **body, size_t *blen)
+{
+	size_t i = 0, take;
+
+	if (r->body != NULL && r->body_have == r->body_len) {
+		/* the previous call delivered from our buffer: give it back */
+		wire_reasm_free(r);
+	}
+	while (r->hdr_have < 4) {
+		if (i == n) {
+			*used = i;
+			return WIRE_STEP_MORE;
+		}
+		r->hdr[r->hdr_have++] = p[i++];
+	}
+	if (r->body == NULL && r->body_have == 0) {
+		r->body_len = (uint32_t)r->hdr[0] | (uint32_t)r->hdr[1] << 8 |
+		    (uint32_t)r->hdr[2] << 16 | (uint32_t)r->hdr[3] << 24;
+		if (r->body_len == 0) {
+			r->hdr_have = 0;
+			*used = i;
+			return WIRE_STEP_EMPTY;
+		}
+		/* the declared length is checked before anything is buffered */
+		if (r->body_len > r->max) {
+			*used = i;
+			return WIRE_STEP_ERROR;
+		}
+		if (n - i >= r->body_len) {
+			*body = p + i;
+			*blen = r->body_len;
+			r->hdr_have = 0;
+			*used = i + r->body_len;
+			return WIRE_STEP_FRAME;
+		}
+		r->body = xmalloc(r->body_len);
+	}
+	take = r->body_len - r->body_have;
+	if (take > n - i)
+		take = n - i;
+	memcpy(r->body + r->body_have, p + i, take);
+	r->body_have += take;
+	i += take;
+	*used = i;
+	if (r->body_have < r->body_len)
+		return WIRE_STEP_MORE;
+	*body = r->body;
+	*blen = r->body_len;
+	return WIRE_STEP_FRAME;
+}
+
+/* ---- encoder (simulator and tests only) ---- */
+
+static size_t
+put_text(uint8_t *out, size_t cap, const char *s)
+{
+	size_t n = strlen(s), h;
+
+	h = cbor_encode_string_start(n, out, cap);
+	if (h == 0 || cap - h < n)
+		return 0;
+	memcpy(out + h, s, n);
+	return h + n;
+}
+
+size_t
+wire_encode(const struct wire_frame *f, uint8_t *out, size_t cap)
+{
+	size_t off = 4, w;
+	uint32_t body;
+
+#define PUT(expr) do { if (off > cap || (w = (expr)) == 0) return 0; off += w; } while (0)
+	PUT(cbor_encode_map_start(5, out + off, cap - off));
+	PUT(put_text(out + off, cap - off, "content_version"));
+	PUT(cbor_encode_uint(f->content_version, out + off, cap - off));
+	PUT(put_text(out + off, cap - off, "probe_source"));
+	PUT(put_text(out + off, cap - off, f->probe_source));
+	PUT(put_text(out + off, cap - off, "guest_pid"));
+	PUT(cbor_encode_uint(f->guest_pid, out + off, cap - off));
+	PUT(put_text(out + off, cap - off, "guest_comm"));
+	PUT(put_text(out + off, cap - off, f->guest_comm));
+	PUT(put_text(out + off, cap - off, "guest_monotonic_ns"));
+	PUT(cbor_encode_uint(f->guest_monotonic_ns, out + off, cap - off));
+#undef PUT
+	body = (uint32_t)(off - 4);
+	out[0] = body & 0xFF;
+	out[1] = (body >> 8) & 0xFF;
+	out[2] = (body >> 16) & 0xFF;
+	out[3] = (body >> 24) & 0xFF;
+	return off;
+}

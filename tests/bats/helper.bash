@@ -1,0 +1,76 @@
+# helper.bash - shared setup for the end-to-end tests: a temp dir, the
+# daemon started with a ready fd, and small helpers to read its stream.
+
+BIN="$(cd "$BATS_TEST_DIRNAME/../.." && pwd)/bin"
+CTL="$BIN/cellos-telemetry"
+DAEMON="$BIN/cellos-telemetryd"
+
+common_setup() {
+	T=$(mktemp -d /tmp/ctd.XXXXXX)
+	SOCK_BASE="$T/v.sock"
+	SOCK="${SOCK_BASE}_9001"
+	DPID=""
+}
+
+common_teardown() {
+	if [ -n "$DPID" ]; then
+		kill -9 "$DPID" 2>/dev/null || true
+		wait "$DPID" 2>/dev/null || true
+	fi
+	rm -rf "$T"
+}
+
+# start_daemon [ARGS...]: start with --ready-fd and wait until ready.
+# SIGN_ARGS (default --sign-alg off) chooses the signing flags.
+start_daemon() {
+	local sign=${SIGN_ARGS---sign-alg off}
+	rm -f "$T/ready"
+	mkfifo "$T/ready"
+	# shellcheck disable=SC2086
+	"$DAEMON" --cell-id cell-1 --run-id run-1 --uds-base "$SOCK_BASE" \
+	    $sign "$@" --ready-fd 3 >"$T/out" 2>"$T/err" 3>"$T/ready" &
+	DPID=$!
+	local line
+	if ! read -r -t 10 line <"$T/ready"; then
+		echo "daemon did not become ready; stderr:" >&2
+		cat "$T/err" >&2
+		return 1
+	fi
+}
+
+# stop_daemon: SIGTERM, wait, leave the exit code in $DSTATUS.
+stop_daemon() {
+	kill -TERM "$DPID"
+	DSTATUS=0
+	wait "$DPID" || DSTATUS=$?
+	DPID=""
+}
+
+# events TYPE_SUFFIX: the stream's lines whose type ends with it.
+events() {
+	jq -c --arg t "$1" 'select(.type | endswith($t))' "$T/out"
+}
+
+count_events() {
+	events "$1" | wc -l | tr -d ' '
+}
+
+# wait_for CMD...: retry for up to 10 s.
+wait_for() {
+	local i
+	for i in $(seq 1 200); do
+		if "$@"; then return 0; fi
+		sleep 0.05
+	done
+	return 1
+}
+
+has_events() { # TYPE N: at least N lines of TYPE so far
+	[ "$(count_events "$1")" -ge "$2" ]
+}
+
+# frame_hex: a valid v1 frame as hex, from decode-independent bytes.
+emit_n() { # N [ARGS]: send N frames
+	local n=$1; shift
+	"$CTL" emit --uds "$SOCK" --count "$n" "$@" 2>/dev/null
+}
