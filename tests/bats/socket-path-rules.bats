@@ -1,0 +1,64 @@
+#!/usr/bin/env bats
+# A socket path that already exists, or is too long.
+# Check that a stale socket is reclaimed, that a live socket, a regular file,
+# a symlink and a directory are refused with 73 and left untouched, and that
+# a path over the sun_path limit is refused with a clear message.
+
+load helper
+
+setup() { common_setup; }
+teardown() { common_teardown; }
+
+@test "stale socket is reclaimed" {
+	python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])' "$SOCK"
+	[ -S "$SOCK" ]
+	start_daemon
+	emit_n 1
+	wait_for has_events .process.spawned 1
+	stop_daemon
+	[ "$DSTATUS" -eq 0 ]
+}
+
+@test "live socket is refused with 73 and left alone" {
+	start_daemon
+	first=$DPID
+	ino=$(stat -c %i "$SOCK")
+	run "$DAEMON" --cell-id c --run-id r --uds-base "$SOCK_BASE" --sign-alg off
+	[ "$status" -eq 73 ]
+	[[ "$output" == *"in use by a live listener"* ]]
+	[ "$(stat -c %i "$SOCK")" = "$ino" ]
+	emit_n 1
+	wait_for has_events .process.spawned 1
+	stop_daemon
+}
+
+@test "regular file, symlink and directory are refused, never unlinked" {
+	echo keep >"$SOCK"
+	run "$DAEMON" --cell-id c --run-id r --uds-base "$SOCK_BASE" --sign-alg off
+	[ "$status" -eq 73 ]
+	[[ "$output" == *"exists and is not a socket; refusing to replace it"* ]]
+	[ "$(cat "$SOCK")" = keep ]
+	rm "$SOCK"; ln -s /etc/passwd "$SOCK"
+	run "$DAEMON" --cell-id c --run-id r --uds-base "$SOCK_BASE" --sign-alg off
+	[ "$status" -eq 73 ]
+	[ -L "$SOCK" ]
+	rm "$SOCK"; mkdir "$SOCK"
+	run "$DAEMON" --cell-id c --run-id r --uds-base "$SOCK_BASE" --sign-alg off
+	[ "$status" -eq 73 ]
+	[ -d "$SOCK" ]
+}
+
+@test "path over the sun_path limit is refused" {
+	long="$T/$(printf 'x%.0s' $(seq 1 120))"
+	run "$DAEMON" --cell-id c --run-id r --uds-base "$long" --sign-alg off
+	[ "$status" -eq 78 ]
+	[[ "$output" == *"over the 107-byte sun_path limit"* ]]
+}
+
+@test "exit leaves a path that is no longer ours" {
+	start_daemon
+	mv "$SOCK" "$T/moved"
+	echo other >"$SOCK"
+	stop_daemon
+	[ "$(cat "$SOCK")" = other ]
+}
