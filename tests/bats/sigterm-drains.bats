@@ -1,0 +1,32 @@
+#!/usr/bin/env bats
+# Frames still in the socket when SIGTERM arrives.
+# Check that every frame already written comes out before stopped, that
+# stopped is the last line with reason sigterm, and that the exit code is 0.
+
+load helper
+
+setup() { common_setup; }
+teardown() { common_teardown; }
+
+@test "SIGTERM with frames in flight loses none" {
+	start_daemon --rate-limit 0
+	# pause reading by stalling stdout? no: just send and kill at once
+	"$CTL" emit --uds "$SOCK" --count 3000 --linger 2s 2>/dev/null &
+	epid=$!
+	sleep 0.3       # emit has written everything and lingers, connection open
+	stop_daemon
+	wait "$epid" || true
+	[ "$DSTATUS" -eq 0 ]
+	[ "$(count_events .process.spawned)" -eq 3000 ]
+	tail -n 1 "$T/out" | jq -e '.type == "cell.observability.host.telemetry.stopped" and
+	    .data.reason == "sigterm" and .data.frames_accepted == 3000'
+	events .connection_closed | jq -e '.data.reason == "shutdown"'
+}
+
+@test "SIGINT stops with reason sigint" {
+	start_daemon
+	kill -INT "$DPID"
+	wait "$DPID"
+	DPID=""
+	tail -n 1 "$T/out" | jq -e '.data.reason == "sigint"'
+}
