@@ -1,0 +1,35 @@
+#!/usr/bin/env bats
+# The programs' --help texts, the man pages and make install.
+# Check that every flag in --help is documented in the man page and the
+# other way round, and that make install puts programs and pages under
+# DESTDIR/PREFIX.
+
+load helper
+
+setup() { common_setup; }
+teardown() { common_teardown; }
+
+flags_of() { grep -oE -- '--[a-z][a-z0-9-]+' | sort -u; }
+man_flags() { sed -n 's/.*Fl -\([a-z][a-z0-9-]*\).*/--\1/p' "$1" | sort -u; }
+
+@test "every daemon flag is in cellos-telemetryd.8 and back" {
+	"$DAEMON" --help | flags_of >"$T/help"
+	man_flags "$BATS_TEST_DIRNAME/../../man/cellos-telemetryd.8" >"$T/man"
+	diff "$T/help" "$T/man"
+}
+
+@test "every CLI flag is in cellos-telemetry.1" {
+	for sub in keygen pubkey emit decode verify; do "$CTL" "$sub" --help; done |
+	    flags_of | grep -v -- '--help' >"$T/help"
+	man_flags "$BATS_TEST_DIRNAME/../../man/cellos-telemetry.1" >"$T/man"
+	comm -23 "$T/help" "$T/man" >"$T/missing"
+	[ ! -s "$T/missing" ] || { cat "$T/missing"; false; }
+}
+
+@test "make install honours PREFIX and DESTDIR" {
+	make -s -C "$BATS_TEST_DIRNAME/../.." install PREFIX=/usr DESTDIR="$T/root" >/dev/null
+	[ -x "$T/root/usr/sbin/cellos-telemetryd" ]
+	[ -x "$T/root/usr/bin/cellos-telemetry" ]
+	[ -f "$T/root/usr/share/man/man8/cellos-telemetryd.8" ]
+	[ -f "$T/root/usr/share/man/man1/cellos-telemetry.1" ]
+}
