@@ -2,7 +2,8 @@
  * loop.c - the daemon: one thread, one poll() loop, absolute monotonic
  * deadlines, no wake-ups except for a due deadline.
  *
- * Poll set: [0] signalfd, [1] listener, [2..] guest connections.
+ * Poll set: [0] signalfd, [1] listener, [2..] guest connections, then the
+ * host probes' fds.
  * Each iteration: write pending output (blocking: a full stdout stalls us,
  * so we stop reading guests), sleep until an fd is ready or the earliest
  * deadline, then handle signals, accept, read, and due timers, in that order.
@@ -24,6 +25,7 @@
 #include "listen.h"
 #include "log.h"
 #include "out.h"
+#include "probe.h"
 #include "ready.h"
 #include "sig.h"
 #include "stats.h"
@@ -52,6 +54,8 @@ struct loop {
 	struct event_ctx ev;
 	struct out out;
 	uint64_t next_checkpoint;
+	struct probe probes[PROBE_MAX];
+	int nprobes;
 	uint8_t *rbuf;
 	const char *stop_reason;
 };
@@ -110,6 +114,30 @@ static void
 emit_summary(struct loop *L, uint64_t now)
 {
 	emit(L, EVENT_TYPE_HOST "frames_rejected", report_take(&L->rep, now));
+}
+
+/* Host probe readings become events like any other (SPEC section 8). */
+static void
+probe_sink_event(void *ctx, const struct probe *p, json_t *inputs,
+    json_t *output, const char *error)
+{
+	struct loop *L = ctx;
+	json_t *o = json_object();
+	char type[96], ts[31];
+	uint64_t now = real_ns();
+
+	rfc3339_ns(now, ts);
+	json_object_set_new(o, "host_received_at", json_string(ts));
+	json_object_set_new(o, "probe_source", json_string(p->source));
+	json_object_set_new(o, "inputs", inputs);
+	json_object_set_new(o, "output", output ? output : json_null());
+	if (error != NULL)
+		json_object_set_new(o, "error", json_string(error));
+	snprintf(type, sizeof(type), PROBE_TYPE_PREFIX "%s", p->name);
+	L->st.probe_readings++;
+	emit(L, type, o);
+	if (error != NULL)
+		log_msg(LOG_WARN, "host probe failing", "probe=%s", p->source);
 }
 
 static void
@@ -373,6 +401,12 @@ run_timers(struct loop *L, uint64_t now)
 		emit(L, EVENT_TYPE_HOST "checkpoint", counters(L));
 		L->next_checkpoint = now + L->cfg->checkpoint_ms * MS;
 	}
+	for (i = 0; i < (size_t)L->nprobes; i++) {
+		struct probe *p = &L->probes[i];
+
+		if (p->next_ns && now >= p->next_ns)
+			p->ops->due(p, now);
+	}
 	d = report_deadline(&L->rep);
 	if (d && now >= d)
 		emit_summary(L, now);
@@ -401,6 +435,8 @@ poll_timeout(struct loop *L, uint64_t now)
 	d = earliest(d, ka_deadline(&L->ka));
 	d = earliest(d, L->next_checkpoint);
 	d = earliest(d, report_deadline(&L->rep));
+	for (i = 0; i < (size_t)L->nprobes; i++)
+		d = earliest(d, L->probes[i].next_ns);
 	if (L->accept_pause_until > now)
 		d = earliest(d, L->accept_pause_until);
 	if (d == 0)
@@ -472,6 +508,8 @@ shutdown_and_exit(struct loop *L, uint64_t now)
 			    "shutdown inside a frame");
 		close_conn(L, c, "shutdown", now);
 	}
+	for (i = 0; i < (size_t)L->nprobes; i++)
+		L->probes[i].ops->close(&L->probes[i]);
 	/* so the summaries add up to the counters in stopped */
 	if (L->rep.pending)
 		emit_summary(L, now);
@@ -541,13 +579,15 @@ loop_run(const struct config *cfg)
 	L.conns = xmalloc(L.nconns * sizeof(*L.conns));
 	for (i = 0; i < L.nconns; i++)
 		L.conns[i].fd = -1;
-	L.pfd = xmalloc((2 + L.nconns) * sizeof(*L.pfd));
+	L.pfd = xmalloc((2 + L.nconns + PROBE_MAX) * sizeof(*L.pfd));
 	L.rbuf = xmalloc(READ_CHUNK);
 	event_init(&L.ev, cfg->cell_id, cfg->run_id, cfg->spec_hash,
 	    cfg->key.alg == ALG_OFF ? NULL : &cfg->key, NULL);
 	out_init(&L.out, STDOUT_FILENO, &L.st.stdout_blocked_ns);
 
 	now = mono_ns();
+	/* probes open before readiness: Firecracker needs the FIFO's reader */
+	L.nprobes = probe_open_all(cfg, L.probes, probe_sink_event, &L, now);
 	bucket_init(&L.guest_bucket, cfg->rate_limit, cfg->rate_burst, now);
 	bucket_init(&L.conn_ev_bucket, CONN_EVENT_RATE, CONN_EVENT_BURST, now);
 	emit_started(&L);
@@ -578,6 +618,9 @@ loop_run(const struct config *cfg)
 		for (i = 0; i < L.nconns; i++)
 			L.pfd[np++] = (struct pollfd){ .fd = L.conns[i].fd,
 			    .events = POLLIN };
+		for (i = 0; i < (size_t)L.nprobes; i++)
+			L.pfd[np++] = (struct pollfd){ .fd = L.probes[i].fd,
+			    .events = L.probes[i].events };
 		timeout = poll_timeout(&L, now);
 		n = poll(L.pfd, np, timeout);
 		if (n < 0 && errno != EINTR)
@@ -593,6 +636,12 @@ loop_run(const struct config *cfg)
 			if (L.pfd[2 + i].revents && L.conns[i].fd >= 0 &&
 			    L.pfd[2 + i].fd == L.conns[i].fd)
 				conn_read(&L, &L.conns[i], now);
+		for (i = 0; n > 0 && i < (size_t)L.nprobes; i++) {
+			struct pollfd *pf = &L.pfd[2 + L.nconns + i];
+
+			if (pf->revents && pf->fd >= 0 && pf->fd == L.probes[i].fd)
+				L.probes[i].ops->ready(&L.probes[i], pf->revents, now);
+		}
 		run_timers(&L, mono_ns());
 	}
 }

@@ -36,6 +36,7 @@ main(void)
 	event_tests();
 	keepalive_tests();
 	verify_tests();
+	probe_tests();
 	printf("unit: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

@@ -34,5 +34,6 @@ void jcs_tests(void);
 void event_tests(void);
 void keepalive_tests(void);
 void verify_tests(void);
+void probe_tests(void);
 
 #endif

@@ -1,0 +1,88 @@
+/*
+ * probe.h - host probes (SPEC section 8): readings from places only the host
+ * controls, emitted as cellos.events.host.probe.v1.<name> events so a
+ * projector can compare them with what the guest declares.
+ *
+ * The loop owns the schedule: it polls p->fd for p->events when fd >= 0,
+ * calls ops->due at p->next_ns (0: no deadline) and ops->ready when the fd is
+ * ready. A probe never blocks: sysfs and cgroupfs reads are in-kernel, the
+ * FIFO is non-blocking, nft runs as a child whose output is polled.
+ */
+#ifndef PROBE_H
+#define PROBE_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "config.h"
+
+#define PROBE_MAX 4
+#define PROBE_TYPE_PREFIX "cellos.events.host.probe.v1."
+
+struct probe;
+
+struct probe_ops {
+	/* The deadline at p->next_ns is due. */
+	void (*due)(struct probe *p, uint64_t now);
+	/* p->fd reported revents. */
+	void (*ready)(struct probe *p, short revents, uint64_t now);
+	/* Release everything (children are killed and reaped). */
+	void (*close)(struct probe *p);
+};
+
+/* Where readings go: the loop turns them into events. inputs and output
+ * (NULL for a failure) are consumed. */
+typedef void (*probe_sink)(void *ctx, const struct probe *p, json_t *inputs,
+    json_t *output, const char *error);
+
+struct probe {
+	const char *source;     /* probe_source, "host.cgroup" */
+	const char *name;       /* type suffix, "cgroup" */
+	const struct probe_ops *ops;
+	const struct config *cfg;
+	int fd;                 /* -1: nothing to poll */
+	short events;
+	uint64_t next_ns;       /* monotonic; 0: none */
+	int failing;            /* a failure was reported, no recovery yet */
+	int every_error;        /* report each failure, not only the first */
+	void *state;
+	probe_sink sink;
+	void *sink_ctx;
+};
+
+/*
+ * Open the probes the configuration asks for (before readiness: the FIFO
+ * must exist for Firecracker to open). Returns how many were set up in
+ * probes[]; an unusable path is not fatal, it is reported at the first
+ * reading. Each interval-paced probe is due right after readiness.
+ */
+int probe_open_all(const struct config *cfg, struct probe *probes,
+    probe_sink sink, void *ctx, uint64_t now);
+
+/*
+ * Report a reading through the sink with the failure rule of SPEC
+ * section 8: a failure is reported once when it starts (output null,
+ * error text), a success always, marked "recovered" after a failure.
+ */
+void probe_report(struct probe *p, json_t *inputs, json_t *output,
+    const char *error);
+
+/* Convert a parsed JSON value so it obeys the stream's rules: floats and
+ * integers beyond +-(2^53-1) become decimal strings. In place. */
+void probe_json_safe(json_t *v);
+
+/* Parse "key value" lines (cgroup v2 flat keyed files) into an object;
+ * values above 2^53-1 become strings. NULL when text has no valid line. */
+json_t *probe_parse_kv(const char *text);
+
+/* Read a small pseudo-file into buf (NUL-terminated). 0, or -1 with errno. */
+int probe_read_file(const char *path, char *buf, size_t cap);
+
+/* Constructors, used by probe_open_all. */
+void probe_cgroup_init(struct probe *p);
+void probe_tap_init(struct probe *p);
+void probe_fc_init(struct probe *p);
+void probe_nft_init(struct probe *p);
+
+#endif

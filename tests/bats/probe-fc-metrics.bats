@@ -1,0 +1,54 @@
+#!/usr/bin/env bats
+# Firecracker metrics through a FIFO (written by the test) and a file.
+# Check one event per complete line even when a line is split across
+# writes, floats and big integers as strings, a non-JSON line reported and
+# survived, a writer closing and reopening the FIFO, and a guest flood
+# during probe activity losing no frame.
+
+load helper
+
+setup() { common_setup; mkfifo "$T/metrics.fifo"; }
+teardown() { common_teardown; }
+
+@test "FIFO lines, split writes, a bad line, and a reopened writer" {
+	start_daemon --fc-metrics "$T/metrics.fifo"
+	exec 5>"$T/metrics.fifo"
+	printf '{"utc_timestamp_ms":1700000000000,"api_server":{"process_startup_time_us":12' >&5
+	sleep 0.2
+	printf '3},"load":0.5}\n' >&5
+	printf 'this is not json\n{"big":18446744073709551615}\n' >&5
+	exec 5>&-
+	# Firecracker restarting its writer is normal
+	printf '{"seq":2}\n' >"$T/metrics.fifo"
+	wait_for has_events .probe.v1.fc_metrics 4
+	stop_daemon
+	events .probe.v1.fc_metrics | head -n 1 | jq -e '.data.output.api_server.process_startup_time_us == 123 and
+	    .data.output.load == "0.5" and .data.output.utc_timestamp_ms == 1700000000000 and
+	    .data.probe_source == "host.fc_metrics"'
+	events .probe.v1.fc_metrics | sed -n 2p | jq -e '.data.output == null and (.data.error | test("not a JSON object"))'
+	events .probe.v1.fc_metrics | tail -n 1 | jq -e '.data.output.seq == 2'
+}
+
+@test "a regular metrics file is tailed" {
+	echo '{"a":1}' >"$T/metrics.json"
+	start_daemon --fc-metrics "$T/metrics.json" --probe-interval 100ms
+	wait_for has_events .probe.v1.fc_metrics 1
+	echo '{"a":2}' >>"$T/metrics.json"
+	wait_for has_events .probe.v1.fc_metrics 2
+	stop_daemon
+	[ "$(events .probe.v1.fc_metrics | jq -c .data.output | tr '\n' ' ')" = '{"a":1} {"a":2} ' ]
+}
+
+@test "a guest flood during probe activity loses no frame" {
+	start_daemon --fc-metrics "$T/metrics.fifo" --rate-limit 0
+	exec 5>"$T/metrics.fifo"
+	"$CTL" emit --uds "$SOCK" --count 5000 2>/dev/null &
+	epid=$!
+	for i in $(seq 1 50); do printf '{"i":%d}\n' "$i" >&5; done
+	wait "$epid"
+	exec 5>&-
+	wait_for has_events .probe.v1.fc_metrics 50
+	stop_daemon
+	[ "$(count_events .process.spawned)" -eq 5000 ]
+	events .stopped | jq -e '.data.frames_accepted == 5000 and .data.probe_readings == 50'
+}
