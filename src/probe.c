@@ -126,7 +126,9 @@ probe_parse_kv(const char *text)
 		unsigned long long v;
 		const char *sp = memchr(line, ' ', len);
 
-		if (sp != NULL && (size_t)(sp - line) < sizeof(key) && sp > line) {
+		/* strtoull would take "-1" as 2^64-1: digits only */
+		if (sp != NULL && (size_t)(sp - line) < sizeof(key) && sp > line &&
+		    sp[1] >= '0' && sp[1] <= '9') {
 			memcpy(key, line, (size_t)(sp - line));
 			key[sp - line] = '\0';
 			errno = 0;
