@@ -82,6 +82,28 @@ check: all $(BUILD)/unit-tests
 demo: all
 	@./scripts/demo
 
+# libFuzzer targets call the production code; see scripts/fuzz.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS = fuzz_wire fuzz_jcs fuzz_verify
+FUZZ_FLAGS = -std=gnu11 -g -O1 -Iinclude $(PKG_CFLAGS) \
+    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(wildcard include/*.h)
+	@mkdir -p $(@D)
+	clang $(FUZZ_FLAGS) -o $@ $< $(LIB_SRCS) $(PKG_LIBS)
+
+fuzz: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%)
+	@./scripts/fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+# An end-to-end daemon session under valgrind: zero errors, zero leaks.
+memcheck: all
+	@./scripts/memcheck
+
+lint:
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
+	    --inline-suppr -Iinclude --std=c11 src cmd
+	clang-tidy --quiet $(LIB_SRCS) cmd/*.c -- -std=gnu11 -Iinclude $(PKG_CFLAGS)
+
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) \
 	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8
@@ -94,7 +116,7 @@ clean:
 	rm -rf $(BUILD) bin
 
 FORCE:
-.PHONY: all check demo install clean FORCE
+.PHONY: all check demo fuzz memcheck lint install clean FORCE
 .SECONDARY:
 
 -include $(LIB_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(BUILD)/cmd/*.d

@@ -583,7 +583,7 @@ cmd_decode(int argc, char **argv)
 			enum wire_step s = wire_reasm_push(&r, chunk + off,
 			    (size_t)n - off, &used, &body, &blen);
 			struct wire_frame f;
-			struct wire_error e;
+			struct wire_error e = { .reason = WIRE_OK };
 			char mono[24];
 			json_t *o;
 

@@ -11,8 +11,8 @@
 
 #include "util.h"
 
-#define OUT_HIGH_WATER (64 * 1024)      /* flush once this much is queued */
-#define OUT_MAX (16 * 1024 * 1024)      /* one line can never exceed this */
+#define OUT_HIGH_WATER ((size_t)64 * 1024)     /* flush once this much is queued */
+#define OUT_MAX ((size_t)16 * 1024 * 1024)     /* one line can never exceed this */
 
 struct out {
 	int fd;

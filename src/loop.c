@@ -32,7 +32,7 @@
 #include "util.h"
 
 #define MS 1000000ull
-#define READ_CHUNK (64 * 1024)
+#define READ_CHUNK ((size_t)64 * 1024)
 #define DRAIN_NS (250 * MS)
 #define ACCEPT_BATCH 64
 #define CONN_EVENT_RATE 10
@@ -198,7 +198,7 @@ handle_frame(struct loop *L, struct conn *c, const uint8_t *body, size_t len,
     uint64_t now, uint64_t real)
 {
 	struct wire_frame f;
-	struct wire_error err;
+	struct wire_error err = { .reason = WIRE_OK };
 
 	if (wire_decode(body, len, &L->cfg->sources, &f, &err) != WIRE_OK) {
 		reject(L, err.reason, c->id, err.detail);

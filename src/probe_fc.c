@@ -19,7 +19,7 @@
 #include "probe.h"
 #include "util.h"
 
-#define FC_LINE_MAX (64 * 1024)
+#define FC_LINE_MAX ((size_t)64 * 1024)
 
 struct fc_state {
 	int fd;

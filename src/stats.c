@@ -61,11 +61,12 @@ bucket_take(struct bucket *b, uint64_t now)
 		return 1;
 	if (now > b->last_ns) {
 		dt = now - b->last_ns;
-		/* refilling longer than a full bucket takes cannot add more */
-		if (dt > cap / b->rate)
+		/* refilling longer than a full bucket takes cannot add more,
+		 * and dt * rate must not overflow */
+		if (dt > cap / b->rate || b->credit + dt * b->rate > cap)
 			b->credit = cap;
-		else if ((b->credit += dt * b->rate) > cap)
-			b->credit = cap;
+		else
+			b->credit += dt * b->rate;
 		b->last_ns = now;
 	}
 	if (b->credit < NS)

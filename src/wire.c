@@ -453,7 +453,7 @@ wire_reasm_push(struct wire_reasm *r, const uint8_t *p, size_t n, size_t *used,
 		}
 		r->hdr[r->hdr_have++] = p[i++];
 	}
-	if (r->body == NULL && r->body_have == 0) {
+	if (r->body == NULL) {	/* a new body: nothing of it is held yet */
 		r->body_len = (uint32_t)r->hdr[0] | (uint32_t)r->hdr[1] << 8 |
 		    (uint32_t)r->hdr[2] << 16 | (uint32_t)r->hdr[3] << 24;
 		if (r->body_len == 0) {
@@ -499,7 +499,7 @@ put_text(uint8_t *out, size_t cap, const char *s)
 	h = cbor_encode_string_start(n, out, cap);
 	if (h == 0 || cap - h < n)
 		return 0;
-	memcpy(out + h, s, n);
+	memcpy(out + h, s, n);  /* NOLINT(bugprone-not-null-terminated-result): CBOR text has no NUL */
 	return h + n;
 }
 
