@@ -77,7 +77,7 @@ $(BUILD)/unit-tests: $(UNIT_OBJS) $(BUILD)/libcellos.a
 
 check: all $(BUILD)/unit-tests
 	@./scripts/install-deps
-	@./scripts/run-tests $(BUILD)/unit-tests tests/bats
+	@CELLOS_SANITIZE=$(SANITIZE) ./scripts/run-tests $(BUILD)/unit-tests tests/bats
 
 demo: all
 	@./scripts/demo
