@@ -95,6 +95,14 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(wildcard include/*.h)
 fuzz: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%)
 	@./scripts/fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
+# Speed and memory, side by side in one run; see BENCHMARKS.md.
+$(BUILD)/bench/sign-loop: bench/sign-loop.c
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 -O2 $(PKG_CFLAGS) -o $@ $< $(PKG_LIBS)
+
+bench: all $(BUILD)/bench/sign-loop
+	@python3 scripts/bench
+
 # An end-to-end daemon session under valgrind: zero errors, zero leaks.
 memcheck: all
 	@./scripts/memcheck
@@ -116,7 +124,7 @@ clean:
 	rm -rf $(BUILD) bin
 
 FORCE:
-.PHONY: all check demo fuzz memcheck lint install clean FORCE
+.PHONY: all check demo bench fuzz memcheck lint install clean FORCE
 .SECONDARY:
 
 -include $(LIB_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(BUILD)/cmd/*.d
