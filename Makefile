@@ -37,6 +37,15 @@ ALL_LDFLAGS += -fsanitize=$(SANITIZE)
 endif
 
 BUILD = build
+
+# make V=1 shows whole command lines
+ifeq ($(V),1)
+Q =
+SAY = @true
+else
+Q = @
+SAY = @printf '  %-6s %s\n'
+endif
 LIB_SRCS = $(wildcard src/*.c)
 LIB_OBJS = $(LIB_SRCS:src/%.c=$(BUILD)/src/%.o)
 UNIT_SRCS = $(wildcard tests/unit/*.c)
@@ -54,26 +63,31 @@ $(BUILD)/.flags: FORCE
 
 $(BUILD)/src/%.o: src/%.c $(BUILD)/.flags
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+	$(SAY) CC $<
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(BUILD)/cmd/%.o: cmd/%.c $(BUILD)/.flags
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+	$(SAY) CC $<
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(BUILD)/tests/%.o: tests/unit/%.c $(BUILD)/.flags
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Itests/unit -MMD -MP -c -o $@ $<
+	$(SAY) CC $<
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit -MMD -MP -c -o $@ $<
 
 $(BUILD)/libcellos.a: $(LIB_OBJS)
-	rm -f $@
-	ar rcs $@ $^
+	$(SAY) AR $@
+	$(Q)rm -f $@ && ar rcs $@ $^
 
 bin/%: $(BUILD)/cmd/%.o $(BUILD)/libcellos.a
 	@mkdir -p bin
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(SAY) LD $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(BUILD)/unit-tests: $(UNIT_OBJS) $(BUILD)/libcellos.a
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(SAY) LD $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 check: all $(BUILD)/unit-tests
 	@./scripts/install-deps
@@ -90,7 +104,8 @@ FUZZ_FLAGS = -std=gnu11 -g -O1 -Iinclude $(PKG_CFLAGS) \
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(wildcard include/*.h)
 	@mkdir -p $(@D)
-	clang $(FUZZ_FLAGS) -o $@ $< $(LIB_SRCS) $(PKG_LIBS)
+	$(SAY) FUZZ $@
+	$(Q)clang $(FUZZ_FLAGS) -o $@ $< $(LIB_SRCS) $(PKG_LIBS)
 
 fuzz: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%)
 	@./scripts/fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
@@ -98,7 +113,8 @@ fuzz: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%)
 # Speed and memory, side by side in one run; see BENCHMARKS.md.
 $(BUILD)/bench/sign-loop: bench/sign-loop.c
 	@mkdir -p $(@D)
-	$(CC) -std=gnu11 -O2 $(PKG_CFLAGS) -o $@ $< $(PKG_LIBS)
+	$(SAY) CC $@
+	$(Q)$(CC) -std=gnu11 -O2 $(PKG_CFLAGS) -o $@ $< $(PKG_LIBS)
 
 bench: all $(BUILD)/bench/sign-loop
 	@python3 scripts/bench
@@ -108,9 +124,9 @@ memcheck: all
 	@./scripts/memcheck
 
 lint:
-	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
+	$(Q)cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 	    --inline-suppr -Iinclude --std=c11 src cmd
-	clang-tidy --quiet $(LIB_SRCS) cmd/*.c -- -std=gnu11 -Iinclude $(PKG_CFLAGS)
+	$(Q)clang-tidy --quiet $(LIB_SRCS) cmd/*.c -- -std=gnu11 -Iinclude $(PKG_CFLAGS)
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) \
