@@ -766,6 +766,8 @@ cmd_verify(int argc, char **argv)
 	open_streams = verify_finish(&v, why, sizeof(why));
 	if (open_streams)
 		fprintf(stderr, "verify: %s\n", why);
+	for (size_t i = 0; i < nh; i++)
+		keys_free(&hkeys[i]);
 	if (v.bad_lines == 0 && open_streams == 0 && v.ok_lines > 0) {
 		fprintf(stderr, "verify: OK: %llu lines in %zu stream(s)\n",
 		    (unsigned long long)v.ok_lines, v.nstreams);
@@ -774,8 +776,6 @@ cmd_verify(int argc, char **argv)
 	fprintf(stderr, "verify: FAILED: %llu of %llu lines bad, %d stream(s) "
 	    "without stopped\n", (unsigned long long)v.bad_lines,
 	    (unsigned long long)lineno, open_streams);
-	for (size_t i = 0; i < nh; i++)
-		keys_free(&hkeys[i]);
 	return 1;
 }
 
