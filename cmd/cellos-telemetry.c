@@ -8,6 +8,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
@@ -785,6 +786,8 @@ main(int argc, char **argv)
 	const char *cmd;
 
 	util_set_progname("cellos-telemetry");
+	/* keygen, pubkey and verify hold secret keys: never in a core dump */
+	setrlimit(RLIMIT_CORE, &(struct rlimit){ 0, 0 });
 	if (sodium_init() < 0)
 		die(EXIT_OSERR, "libsodium failed to initialise");
 	if (argc < 2) {

@@ -227,10 +227,18 @@ load_signing(struct config *cfg, const char *alg_s, const char *key_file,
 	}
 }
 
+static struct config cfg;
+
+/* Every exit path (signal, fatal stdout error, die) wipes the key. */
+static void
+wipe_key(void)
+{
+	keys_free(&cfg.key);
+}
+
 int
 main(int argc, char **argv)
 {
-	static struct config cfg;
 	const char *alg_s = NULL, *key_file = NULL, *kid = NULL;
 	int seen[O_LAST] = { 0 }, c;
 	struct rlimit nocore = { 0, 0 };
@@ -348,6 +356,7 @@ main(int argc, char **argv)
 	log_set_level(cfg.log_level);
 	if (sodium_init() < 0)
 		die(EXIT_OSERR, "libsodium failed to initialise");
+	atexit(wipe_key);
 	load_signing(&cfg, alg_s, key_file, kid);
 	return loop_run(&cfg);
 }
