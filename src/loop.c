@@ -64,9 +64,12 @@ static void
 fatal_stdout(struct loop *L)
 {
 	char q[128];
+	int i;
 
 	log_msg(LOG_ERROR, "stdout write failed; the reader is gone or the "
 	    "pipe broke", "error=%s", log_quote(strerror(errno), q, sizeof(q)));
+	for (i = 0; i < L->nprobes; i++)
+		L->probes[i].ops->close(&L->probes[i]);   /* no orphaned nft */
 	listen_close(&L->lis);
 	exit(EXIT_IOERR);
 }
