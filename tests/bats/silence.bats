@@ -67,3 +67,24 @@ teardown() { common_teardown; }
 	stop_daemon
 	[ "$(count_events .agent_silenced)" -eq 0 ]
 }
+
+@test "no silence while frames wait unread behind a stalled stdout" {
+	mkfifo "$T/pipe" "$T/ready"
+	"$DAEMON" --cell-id c --run-id r --uds-base "$SOCK_BASE" --sign-alg off \
+	    --silence-timeout 300ms --rate-limit 0 --ready-fd 3 \
+	    >"$T/pipe" 2>"$T/err" 3>"$T/ready" &
+	DPID=$!
+	exec 4<"$T/pipe"                # the reader stalls for a second
+	read -r -t 5 _ <"$T/ready"
+	"$CTL" emit --uds "$SOCK" --count 3000 --rate 2000 2>/dev/null &
+	epid=$!
+	sleep 1
+	cat <&4 >"$T/out" &
+	cpid=$!
+	wait "$epid"
+	kill -TERM "$DPID"; wait "$DPID"; DPID=""
+	exec 4<&-
+	wait "$cpid"
+	[ "$(count_events .process.spawned)" -eq 3000 ]
+	[ "$(count_events .agent_silenced)" -eq 0 ]
+}
