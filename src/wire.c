@@ -274,9 +274,9 @@ read_uint(struct dec *d, int field, uint64_t max, uint64_t *out)
 	return WIRE_OK;
 }
 
+/* Read a text field into out (WIRE_MAX_TEXT + 1 bytes, NUL-terminated). */
 static enum wire_reason
-read_text(struct dec *d, int field, char *out, const uint8_t **raw,
-    size_t *rawlen)
+read_text(struct dec *d, int field, char *out)
 {
 	struct item it;
 	enum wire_reason r;
@@ -301,8 +301,6 @@ read_text(struct dec *d, int field, char *out, const uint8_t **raw,
 	}
 	memcpy(out, it.s, it.slen);
 	out[it.slen] = '\0';
-	*raw = it.s;
-	*rawlen = it.slen;
 	return WIRE_OK;
 }
 
@@ -315,8 +313,6 @@ wire_decode(const uint8_t *body, size_t len, const struct wire_sources *extra,
 	struct { const uint8_t *s; size_t n; } keys[WIRE_MAX_KEYS];
 	unsigned seen = 0;
 	uint64_t v, i, nkeys;
-	const uint8_t *src = NULL;
-	size_t srclen = 0;
 	enum wire_reason r;
 	int fi;
 	size_t k;
@@ -375,22 +371,17 @@ wire_decode(const uint8_t *body, size_t len, const struct wire_sources *extra,
 			f->guest_monotonic_ns = v;
 			break;
 		case F_SOURCE:
-			if ((r = read_text(&d, fi, f->probe_source, &src,
-			    &srclen)) != WIRE_OK)
+			if ((r = read_text(&d, fi, f->probe_source)) != WIRE_OK)
 				return r;
-			if (!wire_source_known((const char *)src, srclen, extra))
+			if (!wire_source_known(f->probe_source,
+			    strlen(f->probe_source), extra))
 				return fail(&d, WIRE_UNKNOWN_PROBE_SOURCE,
 				    "probe_source is not a known source");
 			break;
-		case F_COMM: {
-			const uint8_t *raw;
-			size_t rawlen;
-
-			if ((r = read_text(&d, fi, f->guest_comm, &raw,
-			    &rawlen)) != WIRE_OK)
+		case F_COMM:
+			if ((r = read_text(&d, fi, f->guest_comm)) != WIRE_OK)
 				return r;
 			break;
-		}
 		default:
 			if ((r = skip_value(&d)) != WIRE_OK)
 				return r;
