@@ -37,6 +37,7 @@ main(void)
 	keepalive_tests();
 	verify_tests();
 	probe_tests();
+	stats_tests();
 	printf("unit: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

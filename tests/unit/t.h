@@ -35,5 +35,6 @@ void event_tests(void);
 void keepalive_tests(void);
 void verify_tests(void);
 void probe_tests(void);
+void stats_tests(void);
 
 #endif
