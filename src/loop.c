@@ -34,6 +34,7 @@
 #define MS 1000000ull
 #define READ_CHUNK ((size_t)64 * 1024)
 #define DRAIN_NS (250 * MS)
+#define DRAIN_QUIET_NS (20 * MS)
 #define ACCEPT_BATCH 64
 #define CONN_EVENT_RATE 10
 #define CONN_EVENT_BURST 20
@@ -481,25 +482,53 @@ emit_started(struct loop *L)
 	emit(L, EVENT_TYPE_HOST "started", o);
 }
 
+/*
+ * Stop accepting and read what the guests have already sent. The drain ends
+ * when the sockets stay quiet for DRAIN_QUIET_NS (a writer in the middle of
+ * a burst is not cut off between two writes) or at DRAIN_NS in all.
+ */
 static void
-shutdown_and_exit(struct loop *L, uint64_t now)
+drain(struct loop *L, uint64_t now)
 {
-	uint64_t deadline = now + DRAIN_NS;
-	int progress = 1;
-	size_t i;
-	json_t *o;
+	uint64_t deadline = now + DRAIN_NS, quiet_until = now + DRAIN_QUIET_NS;
+	size_t i, np, open;
 
-	/* stop accepting; read what is already in the sockets, bounded */
-	while (progress && mono_ns() < deadline) {
-		progress = 0;
+	for (;;) {
+		uint64_t until = quiet_until < deadline ? quiet_until : deadline;
+		int n;
+
+		now = mono_ns();
+		if (now >= until)
+			return;
+		for (i = 0, np = 0, open = 0; i < L->nconns; i++) {
+			L->pfd[np++] = (struct pollfd){ .fd = L->conns[i].fd,
+			    .events = POLLIN };
+			open += L->conns[i].fd >= 0;
+		}
+		if (open == 0)
+			return;
+		n = poll(L->pfd, np, (int)((until - now + MS - 1) / MS));
+		if (n <= 0)
+			continue;
 		for (i = 0; i < L->nconns; i++) {
 			struct conn *c = &L->conns[i];
 
+			if (!L->pfd[i].revents || c->fd < 0 || L->pfd[i].fd != c->fd)
+				continue;
 			while (c->fd >= 0 && mono_ns() < deadline &&
 			    conn_read(L, c, mono_ns()) > 0)
-				progress = 1;
+				quiet_until = mono_ns() + DRAIN_QUIET_NS;
 		}
 	}
+}
+
+static void
+shutdown_and_exit(struct loop *L, uint64_t now)
+{
+	size_t i;
+	json_t *o;
+
+	drain(L, now);
 	now = mono_ns();
 	for (i = 0; i < L->nconns; i++) {
 		struct conn *c = &L->conns[i];

@@ -1,18 +1,24 @@
 /*
  * out.c - stdout queue (see include/out.h).
  */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <unistd.h>
 
 #include "out.h"
 
 #define OUT_SLOW_WRITE_NS 1000000ull     /* 1 ms */
+#define OUT_PIPE_SIZE (1024 * 1024)
 
 void
 out_init(struct out *o, int fd, uint64_t *blocked_ns)
 {
 	o->fd = fd;
+	/* a deeper pipe lets a reader that runs in bursts keep up without
+	 * stalling us; best effort (the kernel caps it, other fds ignore it) */
+	fcntl(fd, F_SETPIPE_SZ, OUT_PIPE_SIZE);
 	buf_init(&o->q, OUT_HIGH_WATER + 8192, OUT_MAX);
 	o->blocked_ns = blocked_ns;
 }

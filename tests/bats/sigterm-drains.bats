@@ -38,7 +38,7 @@ teardown() { common_teardown; }
 	DPID=$!
 	exec 4<"$T/pipe"                # the reader stalls: the daemon blocks
 	read -r -t 5 _ <"$T/ready"
-	"$CTL" emit --uds "$SOCK" --count 2000 --linger 3s 2>/dev/null &
+	"$CTL" emit --uds "$SOCK" --count 4000 --linger 3s 2>/dev/null &
 	epid=$!
 	sleep 0.5                       # stdout full, the rest waits in the socket
 	kill -TERM "$DPID"
@@ -46,6 +46,6 @@ teardown() { common_teardown; }
 	wait "$DPID"; DPID=""
 	exec 4<&-
 	kill "$epid" 2>/dev/null || true
-	[ "$(count_events .process.spawned)" -eq 2000 ]
-	tail -n 1 "$T/out" | jq -e '.data.reason == "sigterm" and .data.frames_accepted == 2000'
+	[ "$(count_events .process.spawned)" -eq 4000 ]
+	tail -n 1 "$T/out" | jq -e '.data.reason == "sigterm" and .data.frames_accepted == 4000'
 }

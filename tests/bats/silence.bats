@@ -76,15 +76,18 @@ teardown() { common_teardown; }
 	DPID=$!
 	exec 4<"$T/pipe"                # the reader stalls for a second
 	read -r -t 5 _ <"$T/ready"
-	"$CTL" emit --uds "$SOCK" --count 3000 --rate 2000 2>/dev/null &
+	"$CTL" emit --uds "$SOCK" --count 6000 --rate 3000 2>/dev/null &
 	epid=$!
-	sleep 1
+	sleep 1.5
 	cat <&4 >"$T/out" &
 	cpid=$!
 	wait "$epid"
 	kill -TERM "$DPID"; wait "$DPID"; DPID=""
 	exec 4<&-
 	wait "$cpid"
-	[ "$(count_events .process.spawned)" -eq 3000 ]
+	[ "$(count_events .process.spawned)" -eq 6000 ]
 	[ "$(count_events .agent_silenced)" -eq 0 ]
+	# it really stalled for longer than the silence timeout
+	events .stopped | jq -e '.data.stdout_blocked_ms > 300'
+
 }
