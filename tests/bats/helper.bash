@@ -74,3 +74,32 @@ emit_n() { # N [ARGS]: send N frames
 	local n=$1; shift
 	"$CTL" emit --uds "$SOCK" --count "$n" "$@" 2>/dev/null
 }
+
+# start_daemon_stalled [ARGS...]: like start_daemon, but stdout goes to a
+# FIFO whose read end is held open on fd 4 and not read, so the daemon
+# blocks once the pipe is full. resume_reading copies it to $T/out in the
+# background; stop_stalled sends SIGTERM and waits for both.
+start_daemon_stalled() {
+	local sign=${SIGN_ARGS---sign-alg off}
+	mkfifo "$T/pipe" "$T/ready"
+	# shellcheck disable=SC2086
+	"$DAEMON" --cell-id cell-1 --run-id run-1 --uds-base "$SOCK_BASE" \
+	    $sign "$@" --ready-fd 3 >"$T/pipe" 2>"$T/err" 3>"$T/ready" &
+	DPID=$!
+	exec 4<"$T/pipe"
+	read -r -t 10 _ <"$T/ready"
+}
+
+resume_reading() {
+	cat <&4 >"$T/out" &
+	CPID=$!
+}
+
+stop_stalled() {
+	kill -TERM "$DPID" 2>/dev/null || true     # it may be stopping already
+	DSTATUS=0
+	wait "$DPID" || DSTATUS=$?
+	DPID=""
+	exec 4<&-
+	wait "$CPID"
+}

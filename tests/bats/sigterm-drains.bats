@@ -32,19 +32,13 @@ teardown() { common_teardown; }
 }
 
 @test "SIGTERM while frames sit unread in the socket: all come out" {
-	mkfifo "$T/pipe" "$T/ready"
-	"$DAEMON" --cell-id c --run-id r --uds-base "$SOCK_BASE" --sign-alg off \
-	    --rate-limit 0 --ready-fd 3 >"$T/pipe" 2>"$T/err" 3>"$T/ready" &
-	DPID=$!
-	exec 4<"$T/pipe"                # the reader stalls: the daemon blocks
-	read -r -t 5 _ <"$T/ready"
+	start_daemon_stalled --rate-limit 0
 	"$CTL" emit --uds "$SOCK" --count 4000 --linger 3s 2>/dev/null &
 	epid=$!
 	sleep 0.5                       # stdout full, the rest waits in the socket
 	kill -TERM "$DPID"
-	cat <&4 >"$T/out"               # resume reading until the daemon exits
-	wait "$DPID"; DPID=""
-	exec 4<&-
+	resume_reading                  # the daemon drains and exits
+	stop_stalled
 	kill "$epid" 2>/dev/null || true
 	[ "$(count_events .process.spawned)" -eq 4000 ]
 	tail -n 1 "$T/out" | jq -e '.data.reason == "sigterm" and .data.frames_accepted == 4000'

@@ -69,25 +69,15 @@ teardown() { common_teardown; }
 }
 
 @test "no silence while frames wait unread behind a stalled stdout" {
-	mkfifo "$T/pipe" "$T/ready"
-	"$DAEMON" --cell-id c --run-id r --uds-base "$SOCK_BASE" --sign-alg off \
-	    --silence-timeout 300ms --rate-limit 0 --ready-fd 3 \
-	    >"$T/pipe" 2>"$T/err" 3>"$T/ready" &
-	DPID=$!
-	exec 4<"$T/pipe"                # the reader stalls for a second
-	read -r -t 5 _ <"$T/ready"
+	start_daemon_stalled --silence-timeout 300ms --rate-limit 0
 	"$CTL" emit --uds "$SOCK" --count 6000 --rate 3000 2>/dev/null &
 	epid=$!
-	sleep 1.5
-	cat <&4 >"$T/out" &
-	cpid=$!
+	sleep 1.5                       # the reader stalls
+	resume_reading
 	wait "$epid"
-	kill -TERM "$DPID"; wait "$DPID"; DPID=""
-	exec 4<&-
-	wait "$cpid"
+	stop_stalled
 	[ "$(count_events .process.spawned)" -eq 6000 ]
 	[ "$(count_events .agent_silenced)" -eq 0 ]
 	# it really stalled for longer than the silence timeout
 	events .stopped | jq -e '.data.stdout_blocked_ms > 300'
-
 }

@@ -27,12 +27,7 @@ teardown() { common_teardown; }
 }
 
 @test "a stalled reader blocks without loss and is counted" {
-	mkfifo "$T/pipe" "$T/ready"
-	"$DAEMON" --cell-id c --run-id r --uds-base "$SOCK_BASE" --sign-alg off \
-	    --rate-limit 0 --ready-fd 3 >"$T/pipe" 2>"$T/err" 3>"$T/ready" &
-	DPID=$!
-	exec 4<"$T/pipe"                # hold the read end, read nothing
-	read -r -t 5 _ <"$T/ready"
+	start_daemon_stalled --rate-limit 0
 	"$CTL" emit --uds "$SOCK" --count 5000 2>/dev/null &
 	epid=$!
 	sleep 1.5
@@ -40,12 +35,9 @@ teardown() { common_teardown; }
 	rss=$(awk '/^RssAnon:/ { print $2 }' /proc/$DPID/status)
 	# (sanitizer builds carry shadow memory: the bound is for real builds)
 	[ -n "${CELLOS_SANITIZE:-}" ] || [ "$rss" -lt 4096 ]
-	cat <&4 >"$T/out" &
-	cpid=$!
+	resume_reading
 	wait "$epid"
-	kill -TERM "$DPID"; wait "$DPID"; DPID=""
-	exec 4<&-
-	wait "$cpid"
+	stop_stalled
 	[ "$(count_events .process.spawned)" -eq 5000 ]
 	events .stopped | jq -e '.data.stdout_blocked_ms >= 500'
 }
