@@ -82,17 +82,23 @@ flush_out(struct loop *L)
 		fatal_stdout(L);
 }
 
-/* Queue one host-built event; obj is consumed. */
+/* Queue one host-built event observed at real-time ns; obj is consumed. */
 static void
-emit(struct loop *L, const char *type, json_t *obj)
+emit_at(struct loop *L, const char *type, uint64_t ns, json_t *obj)
 {
-	if (event_json(&L->ev, type, real_ns(), obj, &L->out.q) != 0)
+	if (event_json(&L->ev, type, ns, obj, &L->out.q) != 0)
 		log_msg(LOG_ERROR, "event could not be canonicalized; dropped",
 		    "type=%s", type);
 	json_decref(obj);
 	L->st.events_emitted = L->ev.seq;
 	if (out_full(&L->out))
 		flush_out(L);
+}
+
+static void
+emit(struct loop *L, const char *type, json_t *obj)
+{
+	emit_at(L, type, real_ns(), obj);
 }
 
 /* Counters as of the line about to be written (events_emitted counts it). */
@@ -139,7 +145,7 @@ probe_sink_event(void *ctx, const struct probe *p, json_t *inputs,
 		json_object_set_new(o, "error", json_string(error));
 	snprintf(type, sizeof(type), PROBE_TYPE_PREFIX "%s", p->name);
 	L->st.probe_readings++;
-	emit(L, type, o);
+	emit_at(L, type, now, o);       /* time == host_received_at */
 	if (error != NULL)
 		log_msg(LOG_WARN, "host probe failing", "probe=%s", p->source);
 }

@@ -27,7 +27,7 @@ teardown() { common_teardown; }
 	    .data.inputs.interface == "tap-c1" and .data.output.carrier == 1 and
 	    .data.output.operstate == "up" and .data.output.flags == "0x1003" and
 	    .data.output.mtu == 1500 and .data.output.statistics.rx_bytes == 123456789012 and
-	    .data.output.statistics.tx_dropped == 7'
+	    .data.output.statistics.tx_dropped == 7 and .time == .data.host_received_at'
 }
 
 @test "link down: carrier null; missing interface: failure" {
