@@ -187,13 +187,14 @@ close_conn(struct loop *L, struct conn *c, const char *reason, uint64_t now)
 }
 
 static void
-frame_accepted(struct loop *L, struct conn *c, uint64_t now, uint64_t real)
+frame_accepted(struct loop *L, struct conn *c, uint64_t real)
 {
 	uint64_t silent_for;
 
 	L->st.frames_accepted++;
 	c->frames_accepted++;
-	if (ka_frame(&L->ka, now, real, &silent_for)) {
+	/* the clock, not the wake-up time: a flush may have blocked since */
+	if (ka_frame(&L->ka, mono_ns(), real, &silent_for)) {
 		json_t *o = json_object();
 
 		json_object_set_new(o, "silent_for_ms", stats_u64(silent_for / MS));
@@ -216,14 +217,14 @@ handle_frame(struct loop *L, struct conn *c, const uint8_t *body, size_t len,
 	}
 	if (f.is_heartbeat) {
 		L->st.heartbeats++;
-		frame_accepted(L, c, now, real);
+		frame_accepted(L, c, real);
 		return;
 	}
 	if (!bucket_take(&L->guest_bucket, now)) {
 		reject(L, WIRE_RATE_LIMITED, c->id, "guest event rate limit");
 		return;
 	}
-	frame_accepted(L, c, now, real);
+	frame_accepted(L, c, real);
 	if (event_guest(&L->ev, &f, real, c->id, &L->out.q) != 0)
 		log_msg(LOG_ERROR, "guest event could not be written", NULL);
 	L->st.events_emitted = L->ev.seq;
