@@ -27,7 +27,8 @@ struct probe_ops {
 	void (*due)(struct probe *p, uint64_t now);
 	/* p->fd reported revents. */
 	void (*ready)(struct probe *p, short revents, uint64_t now);
-	/* Release everything (children are killed and reaped). */
+	/* Release everything (children are killed and reaped); NULL when the
+	 * probe holds nothing between readings. */
 	void (*close)(struct probe *p);
 };
 
@@ -59,6 +60,12 @@ struct probe {
  */
 int probe_open_all(const struct config *cfg, struct probe *probes,
     probe_sink sink, void *ctx, uint64_t now);
+
+/* Close every probe (kill and reap an nft child, close the FIFO). */
+void probe_close_all(struct probe *probes, int n);
+
+/* The next interval-paced reading after from (monotonic ns). */
+uint64_t probe_next(const struct probe *p, uint64_t from);
 
 /*
  * Report a reading through the sink with the failure rule of SPEC

@@ -65,12 +65,10 @@ static void
 fatal_stdout(struct loop *L)
 {
 	char q[128];
-	int i;
 
 	log_msg(LOG_ERROR, "stdout write failed; the reader is gone or the "
 	    "pipe broke", "error=%s", log_quote(strerror(errno), q, sizeof(q)));
-	for (i = 0; i < L->nprobes; i++)
-		L->probes[i].ops->close(&L->probes[i]);   /* no orphaned nft */
+	probe_close_all(L->probes, L->nprobes);         /* no orphaned nft */
 	listen_close(&L->lis);
 	exit(EXIT_IOERR);
 }
@@ -547,8 +545,7 @@ shutdown_and_exit(struct loop *L, uint64_t now)
 			    "shutdown inside a frame");
 		close_conn(L, c, "shutdown", now);
 	}
-	for (i = 0; i < (size_t)L->nprobes; i++)
-		L->probes[i].ops->close(&L->probes[i]);
+	probe_close_all(L->probes, L->nprobes);
 	/* so the summaries add up to the counters in stopped */
 	if (L->rep.pending)
 		emit_summary(L, now);

@@ -40,6 +40,22 @@ probe_open_all(const struct config *cfg, struct probe *probes, probe_sink sink,
 }
 
 void
+probe_close_all(struct probe *probes, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (probes[i].ops->close != NULL)
+			probes[i].ops->close(&probes[i]);
+}
+
+uint64_t
+probe_next(const struct probe *p, uint64_t from)
+{
+	return from + p->cfg->probe_interval_ms * 1000000ull;
+}
+
+void
 probe_report(struct probe *p, json_t *inputs, json_t *output, const char *error)
 {
 	if (output == NULL) {

@@ -45,17 +45,11 @@ cgroup_due(struct probe *p, uint64_t now)
 	} else {
 		probe_report(p, inputs, out, NULL);
 	}
-	p->next_ns = now + p->cfg->probe_interval_ms * 1000000ull;
-}
-
-static void
-cgroup_close(struct probe *p)
-{
-	(void)p;
+	p->next_ns = probe_next(p, now);
 }
 
 static const struct probe_ops cgroup_ops = {
-	.due = cgroup_due, .ready = NULL, .close = cgroup_close,
+	.due = cgroup_due, .ready = NULL, .close = NULL,
 };
 
 void

@@ -147,12 +147,12 @@ fc_due(struct probe *p, uint64_t now)
 	p->next_ns = 0;
 	if (s->fd < 0 && fc_open(p, 1) != 0) {
 		/* retry the open each interval until the path appears */
-		p->next_ns = now + p->cfg->probe_interval_ms * 1000000ull;
+		p->next_ns = probe_next(p, now);
 		return;
 	}
 	if (!s->is_fifo) {
 		fc_drain(p);
-		p->next_ns = now + p->cfg->probe_interval_ms * 1000000ull;
+		p->next_ns = probe_next(p, now);
 	}
 }
 

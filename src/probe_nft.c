@@ -63,7 +63,7 @@ nft_reset(struct probe *p)
 	}
 	s->pid = 0;
 	p->fd = -1;
-	p->next_ns = s->started + p->cfg->probe_interval_ms * 1000000ull;
+	p->next_ns = probe_next(p, s->started);
 }
 
 static void
@@ -171,7 +171,7 @@ nft_start(struct probe *p, uint64_t now)
 	buf_shrink(&s->text, 4096);
 	if (pipe2(pipefd, O_CLOEXEC | O_NONBLOCK) != 0) {
 		probe_report(p, nft_inputs(p), NULL, strerror(errno));
-		p->next_ns = now + p->cfg->probe_interval_ms * 1000000ull;
+		p->next_ns = probe_next(p, now);
 		return;
 	}
 	argv[0] = (char *)(uintptr_t)p->cfg->nft_bin;
@@ -204,7 +204,7 @@ nft_start(struct probe *p, uint64_t now)
 		snprintf(err, sizeof(err), "cannot run %.200s: %s",
 		    p->cfg->nft_bin, strerror(rc));
 		probe_report(p, nft_inputs(p), NULL, err);
-		p->next_ns = now + p->cfg->probe_interval_ms * 1000000ull;
+		p->next_ns = probe_next(p, now);
 		return;
 	}
 	s->out = pipefd[0];

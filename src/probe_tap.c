@@ -56,7 +56,7 @@ tap_due(struct probe *p, uint64_t now)
 	    p->cfg->tap_ifname);
 	json_object_set_new(inputs, "interface", json_string(p->cfg->tap_ifname));
 	json_object_set_new(inputs, "path", json_string(dir));
-	p->next_ns = now + p->cfg->probe_interval_ms * 1000000ull;
+	p->next_ns = probe_next(p, now);
 
 	if ((s = attr(dir, "operstate", buf, sizeof(buf))) == NULL) {
 		char err[512];
@@ -80,14 +80,8 @@ tap_due(struct probe *p, uint64_t now)
 	probe_report(p, inputs, out, NULL);
 }
 
-static void
-tap_close(struct probe *p)
-{
-	(void)p;
-}
-
 static const struct probe_ops tap_ops = {
-	.due = tap_due, .ready = NULL, .close = tap_close,
+	.due = tap_due, .ready = NULL, .close = NULL,
 };
 
 void
