@@ -496,7 +496,7 @@ static void
 drain(struct loop *L, uint64_t now)
 {
 	uint64_t deadline = now + DRAIN_NS, quiet_until = now + DRAIN_QUIET_NS;
-	size_t i, np, open;
+	size_t i, open;
 
 	for (;;) {
 		uint64_t until = quiet_until < deadline ? quiet_until : deadline;
@@ -505,14 +505,14 @@ drain(struct loop *L, uint64_t now)
 		now = mono_ns();
 		if (now >= until)
 			return;
-		for (i = 0, np = 0, open = 0; i < L->nconns; i++) {
-			L->pfd[np++] = (struct pollfd){ .fd = L->conns[i].fd,
+		for (i = 0, open = 0; i < L->nconns; i++) {
+			L->pfd[i] = (struct pollfd){ .fd = L->conns[i].fd,
 			    .events = POLLIN };
 			open += L->conns[i].fd >= 0;
 		}
 		if (open == 0)
 			return;
-		n = poll(L->pfd, np, (int)((until - now + MS - 1) / MS));
+		n = poll(L->pfd, L->nconns, (int)((until - now + MS - 1) / MS));
 		if (n <= 0)
 			continue;
 		for (i = 0; i < L->nconns; i++) {
