@@ -18,7 +18,10 @@
 #include <jansson.h>
 #include <sodium.h>
 
+#include "buf.h"
+#include "clock.h"
 #include "config.h"
+#include "encode.h"
 #include "jcs.h"
 #include "keys.h"
 #include "sign.h"
@@ -663,7 +666,7 @@ add_pubkey(struct verify *v, const char *label, const char *kid, const char *tex
 		die(EXIT_CONFIG, "%s: not a base64url Ed25519 public key "
 		    "(32 bytes); use the PREFIX.pub file from keygen", label);
 	if (kid == NULL) {
-		sign_default_kid(ALG_ED25519, pk, 32, defkid, sizeof(defkid));
+		keys_kid(ALG_ED25519, pk, 32, defkid, sizeof(defkid));
 		kid = defkid;
 	}
 	if (verify_add_ed25519(v, kid, pk) != 0)

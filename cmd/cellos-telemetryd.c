@@ -1,8 +1,10 @@
 /*
  * cellos-telemetryd - host side of one cell's guest telemetry channel.
- * Option parsing and dispatch only; the work is in src/loop.c.
+ * Option parsing only; the work is in src/loop.c.
  */
 #include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -11,15 +13,13 @@
 #include <sodium.h>
 
 #include "config.h"
+#include "conn.h"
 #include "event.h"
 #include "keys.h"
 #include "log.h"
+#include "loop.h"
 #include "util.h"
 
-#define ENV_ALG "CELLOS_HOST_TELEMETRY_SIGN_ALG"
-#define ENV_KID "CELLOS_HOST_TELEMETRY_SIGN_KID"
-#define ENV_ED25519 "CELLOS_HOST_TELEMETRY_SIGN_ED25519_KEY"
-#define ENV_HMAC "CELLOS_HOST_TELEMETRY_SIGN_HMAC_KEY"
 
 static const char usage_text[] =
 "usage: cellos-telemetryd --cell-id ID --run-id ID --uds-base PATH [options]\n"
@@ -51,10 +51,10 @@ static const char usage_text[] =
 "                             0 = off (default 10s)\n"
 "  --checkpoint-interval DUR  counters every DUR; 0 = off (default 30s)\n"
 "signing:\n"
-"  --sign-alg ALG             ed25519, hmac-sha256 or off   [$" ENV_ALG "]\n"
+"  --sign-alg ALG             ed25519, hmac-sha256 or off   [$" KEYS_ENV_ALG "]\n"
 "  --signing-key FILE         key file (base64url, mode 0600)\n"
-"                             [$" ENV_ED25519 ", $" ENV_HMAC "]\n"
-"  --key-id KID               sigkid (default: derived)     [$" ENV_KID "]\n"
+"                             [$" KEYS_ENV_ED25519 ", $" KEYS_ENV_HMAC "]\n"
+"  --key-id KID               sigkid (default: derived)     [$" KEYS_ENV_KID "]\n"
 "host probes:\n"
 "  --cgroup DIR               read cgroup v2 memory/cpu/pids stats\n"
 "  --fc-metrics PATH          Firecracker metrics file or FIFO\n"
@@ -72,51 +72,58 @@ static const char usage_text[] =
 "74 stdout error, 77 key permissions, 78 bad configuration.\n";
 
 enum {
-	O_CELL = 256, O_RUN, O_SPEC, O_UDS, O_PORT, O_MODE, O_LFD, O_MAXCONN,
-	O_PEER, O_READY, O_MAXFRAME, O_FTIMEOUT, O_ALLOW, O_RATE, O_BURST,
-	O_SILENCE, O_CHECKPOINT, O_ALG, O_KEY, O_KID, O_CGROUP, O_FC, O_TAP,
-	O_NFT, O_PINTERVAL, O_SYSFS, O_NFTBIN, O_LOG, O_HELP, O_VERSION, O_LAST
+	OPT_CELL = 256, OPT_RUN, OPT_SPEC, OPT_UDS, OPT_PORT, OPT_MODE, OPT_LFD, OPT_MAXCONN,
+	OPT_PEER, OPT_READY, OPT_MAXFRAME, OPT_FTIMEOUT, OPT_ALLOW, OPT_RATE, OPT_BURST,
+	OPT_SILENCE, OPT_CHECKPOINT, OPT_ALG, OPT_KEY, OPT_KID, OPT_CGROUP, OPT_FC, OPT_TAP,
+	OPT_NFT, OPT_PINTERVAL, OPT_SYSFS, OPT_NFTBIN, OPT_LOG, OPT_HELP, OPT_VERSION, OPT_LAST
 };
 
 static const struct option options[] = {
-	{ "cell-id", required_argument, NULL, O_CELL },
-	{ "run-id", required_argument, NULL, O_RUN },
-	{ "spec-signature-hash", required_argument, NULL, O_SPEC },
-	{ "uds-base", required_argument, NULL, O_UDS },
-	{ "port", required_argument, NULL, O_PORT },
-	{ "socket-mode", required_argument, NULL, O_MODE },
-	{ "listen-fd", required_argument, NULL, O_LFD },
-	{ "max-connections", required_argument, NULL, O_MAXCONN },
-	{ "peer-uid", required_argument, NULL, O_PEER },
-	{ "ready-fd", required_argument, NULL, O_READY },
-	{ "max-frame-bytes", required_argument, NULL, O_MAXFRAME },
-	{ "frame-timeout", required_argument, NULL, O_FTIMEOUT },
-	{ "allow-probe-source", required_argument, NULL, O_ALLOW },
-	{ "rate-limit", required_argument, NULL, O_RATE },
-	{ "rate-burst", required_argument, NULL, O_BURST },
-	{ "silence-timeout", required_argument, NULL, O_SILENCE },
-	{ "checkpoint-interval", required_argument, NULL, O_CHECKPOINT },
-	{ "sign-alg", required_argument, NULL, O_ALG },
-	{ "signing-key", required_argument, NULL, O_KEY },
-	{ "key-id", required_argument, NULL, O_KID },
-	{ "cgroup", required_argument, NULL, O_CGROUP },
-	{ "fc-metrics", required_argument, NULL, O_FC },
-	{ "tap", required_argument, NULL, O_TAP },
-	{ "nft-table", required_argument, NULL, O_NFT },
-	{ "probe-interval", required_argument, NULL, O_PINTERVAL },
-	{ "sysfs-root", required_argument, NULL, O_SYSFS },
-	{ "nft-bin", required_argument, NULL, O_NFTBIN },
-	{ "log-level", required_argument, NULL, O_LOG },
-	{ "help", no_argument, NULL, O_HELP },
-	{ "version", no_argument, NULL, O_VERSION },
+	{ "cell-id", required_argument, NULL, OPT_CELL },
+	{ "run-id", required_argument, NULL, OPT_RUN },
+	{ "spec-signature-hash", required_argument, NULL, OPT_SPEC },
+	{ "uds-base", required_argument, NULL, OPT_UDS },
+	{ "port", required_argument, NULL, OPT_PORT },
+	{ "socket-mode", required_argument, NULL, OPT_MODE },
+	{ "listen-fd", required_argument, NULL, OPT_LFD },
+	{ "max-connections", required_argument, NULL, OPT_MAXCONN },
+	{ "peer-uid", required_argument, NULL, OPT_PEER },
+	{ "ready-fd", required_argument, NULL, OPT_READY },
+	{ "max-frame-bytes", required_argument, NULL, OPT_MAXFRAME },
+	{ "frame-timeout", required_argument, NULL, OPT_FTIMEOUT },
+	{ "allow-probe-source", required_argument, NULL, OPT_ALLOW },
+	{ "rate-limit", required_argument, NULL, OPT_RATE },
+	{ "rate-burst", required_argument, NULL, OPT_BURST },
+	{ "silence-timeout", required_argument, NULL, OPT_SILENCE },
+	{ "checkpoint-interval", required_argument, NULL, OPT_CHECKPOINT },
+	{ "sign-alg", required_argument, NULL, OPT_ALG },
+	{ "signing-key", required_argument, NULL, OPT_KEY },
+	{ "key-id", required_argument, NULL, OPT_KID },
+	{ "cgroup", required_argument, NULL, OPT_CGROUP },
+	{ "fc-metrics", required_argument, NULL, OPT_FC },
+	{ "tap", required_argument, NULL, OPT_TAP },
+	{ "nft-table", required_argument, NULL, OPT_NFT },
+	{ "probe-interval", required_argument, NULL, OPT_PINTERVAL },
+	{ "sysfs-root", required_argument, NULL, OPT_SYSFS },
+	{ "nft-bin", required_argument, NULL, OPT_NFTBIN },
+	{ "log-level", required_argument, NULL, OPT_LOG },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
 };
 
+static void usage_error(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2), noreturn));
+
 static void
-usage_error(const char *fmt, const char *arg)
+usage_error(const char *fmt, ...)
 {
+	va_list ap;
+
 	fprintf(stderr, "cellos-telemetryd: ");
-	fprintf(stderr, fmt, arg);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
 	fprintf(stderr, "\nTry 'cellos-telemetryd --help'.\n");
 	exit(EXIT_USAGE);
 }
@@ -126,12 +133,9 @@ num_opt(const char *name, const char *arg, uint64_t min, uint64_t max)
 {
 	uint64_t v;
 
-	if (parse_u64(arg, min, max, &v) != 0) {
-		fprintf(stderr, "cellos-telemetryd: --%s %s: expected a whole "
-		    "number from %llu to %llu\nTry 'cellos-telemetryd --help'.\n",
+	if (parse_u64(arg, min, max, &v) != 0)
+		usage_error("--%s %s: expected a whole number from %llu to %llu",
 		    name, arg, (unsigned long long)min, (unsigned long long)max);
-		exit(EXIT_USAGE);
-	}
 	return v;
 }
 
@@ -140,12 +144,9 @@ dur_opt(const char *name, const char *arg)
 {
 	uint64_t ms;
 
-	if (parse_duration_ms(arg, &ms) != 0) {
-		fprintf(stderr, "cellos-telemetryd: --%s %s: expected a duration "
-		    "such as 250ms, 10s or 2m\nTry 'cellos-telemetryd --help'.\n",
-		    name, arg);
-		exit(EXIT_USAGE);
-	}
+	if (parse_duration_ms(arg, &ms) != 0)
+		usage_error("--%s %s: expected a duration such as 250ms, 10s or "
+		    "2m", name, arg);
 	return ms;
 }
 
@@ -158,73 +159,13 @@ parse_peer_uids(struct config *cfg, const char *arg)
 		usage_error("--peer-uid %s: list too long", arg);
 	snprintf(tmp, sizeof(tmp), "%s", arg);
 	for (tok = strtok_r(tmp, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		if (cfg->npeer_uids == CONFIG_MAX_PEER_UIDS)
+		if (cfg->intake.npeer_uids == CONN_MAX_PEER_UIDS)
 			usage_error("--peer-uid %s: at most 16 uids", arg);
-		cfg->peer_uids[cfg->npeer_uids++] =
+		cfg->intake.peer_uids[cfg->intake.npeer_uids++] =
 		    (uid_t)num_opt("peer-uid", tok, 0, 0xFFFFFFFEu);
 	}
-	if (cfg->npeer_uids == 0)
+	if (cfg->intake.npeer_uids == 0)
 		usage_error("--peer-uid %s: expected UID[,UID...]", arg);
-}
-
-/* Resolve algorithm and key: flags win over the environment; key variables
- * are wiped from the environment whatever happens. */
-static void
-load_signing(struct config *cfg, const char *alg_s, const char *key_file,
-    const char *kid)
-{
-	enum key_alg alg = ALG_NONE;
-	char err[512], junk[256];
-	int rc = 0, from_env = 0, junk_rc = 0;
-	struct key dummy;
-
-	if (alg_s == NULL)
-		alg_s = getenv(ENV_ALG);
-	if (alg_s != NULL && keys_alg_parse(alg_s, &alg) != 0)
-		die(EXIT_CONFIG, "signing algorithm '%s' is unknown; use "
-		    "ed25519, hmac-sha256 or off", alg_s);
-	if (alg == ALG_NONE)
-		alg = getenv(ENV_HMAC) && !getenv(ENV_ED25519) ? ALG_HMAC : ALG_ED25519;
-	if (kid == NULL)
-		kid = getenv(ENV_KID);
-
-	if (alg != ALG_OFF && key_file != NULL) {
-		rc = keys_load_file(key_file, alg, &cfg->key, err, sizeof(err));
-	} else if (alg != ALG_OFF) {
-		from_env = keys_load_env(alg == ALG_ED25519 ? ENV_ED25519 :
-		    ENV_HMAC, alg, &cfg->key, &rc, err, sizeof(err));
-	}
-	/* never leave a key in the environment, used or not */
-	if (keys_load_env(ENV_ED25519, ALG_ED25519, &dummy, &junk_rc, junk,
-	    sizeof(junk)))
-		keys_free(&dummy);
-	if (keys_load_env(ENV_HMAC, ALG_HMAC, &dummy, &junk_rc, junk,
-	    sizeof(junk)))
-		keys_free(&dummy);
-	if (rc != 0)
-		die(rc, "%s", err);
-	if (alg == ALG_OFF) {
-		memset(&cfg->key, 0, sizeof(cfg->key));
-		cfg->key.alg = ALG_OFF;
-		return;
-	}
-	if (key_file == NULL && !from_env)
-		die(EXIT_CONFIG, "no signing key: pass --signing-key FILE (or set "
-		    "$%s), or --sign-alg off to run unsigned; create a key with "
-		    "'cellos-telemetry keygen PREFIX'", alg == ALG_HMAC ? ENV_HMAC :
-		    ENV_ED25519);
-	if (kid != NULL) {
-		size_t i, n = strlen(kid);
-
-		for (i = 0; i < n; i++)
-			if (kid[i] <= 0x20 || kid[i] >= 0x7f || kid[i] == '"' ||
-			    kid[i] == '\\')
-				break;
-		if (n == 0 || n >= KEY_KID_MAX || i < n)
-			die(EXIT_CONFIG, "key id '%s' is not 1..128 printable "
-			    "ASCII characters without spaces or quotes", kid);
-		snprintf(cfg->key.kid, sizeof(cfg->key.kid), "%s", kid);
-	}
 }
 
 static struct config cfg;
@@ -236,127 +177,171 @@ wipe_key(void)
 	keys_free(&cfg.key);
 }
 
+/* Signing options, resolved by keys_configure() against the environment. */
+struct sign_opts {
+	const char *alg, *key_file, *kid;
+};
+
+static void
+set_defaults(struct config *c)
+{
+	c->port = 9001;
+	c->socket_mode = 0600;
+	c->listen_fd = -1;
+	c->ready_fd = -1;
+	c->silence_timeout_ms = 10000;
+	c->checkpoint_ms = 30000;
+	c->intake.max_frame = WIRE_MAX_FRAME_DEFAULT;
+	c->intake.frame_timeout_ms = 5000;
+	c->intake.max_connections = 4;
+	c->intake.rate_limit = 10000;
+	c->intake.rate_burst = 20000;
+	c->log_level = LOG_INFO;
+	c->probes.interval_ms = 10000;
+	c->probes.sysfs_root = "/sys";
+	c->probes.nft_bin = "nft";
+}
+
+static void
+parse_socket_mode(struct config *c, const char *arg)
+{
+	char *end;
+	unsigned long m = strtoul(arg, &end, 8);
+
+	if (*arg == '\0' || *end != '\0' || m > 0777 || (m & 0600) != 0600)
+		usage_error("--socket-mode %s: expected an octal mode with owner "
+		    "read/write, such as 0600 or 0660", arg);
+	c->socket_mode = (mode_t)m;
+}
+
+static void
+add_probe_source(struct config *c, const char *arg)
+{
+	struct wire_sources *s = &c->intake.sources;
+
+	if (!wire_source_name_ok(arg))
+		usage_error("--allow-probe-source %s: expected 1..64 characters "
+		    "of [a-z0-9._-]", arg);
+	if (s->n == WIRE_MAX_EXTRA_SOURCES)
+		usage_error("--allow-probe-source %s: at most %d names", arg,
+		    WIRE_MAX_EXTRA_SOURCES);
+	snprintf(s->name[s->n++], sizeof(s->name[0]), "%s", arg);
+}
+
+static uint64_t
+positive_dur_opt(const char *name, const char *arg)
+{
+	uint64_t ms = dur_opt(name, arg);
+
+	if (ms == 0)
+		usage_error("--%s %s: must be above zero", name, arg);
+	return ms;
+}
+
+/* One option into c (or so). Returns 1 when the program should exit 0. */
+static int
+apply_option(struct config *c, struct sign_opts *so, int opt, const char *arg)
+{
+	switch (opt) {
+	case OPT_CELL: c->cell_id = arg; break;
+	case OPT_RUN: c->run_id = arg; break;
+	case OPT_SPEC: c->spec_hash = arg; break;
+	case OPT_UDS: c->uds_base = arg; break;
+	case OPT_PORT: c->port = (unsigned)num_opt("port", arg, 1, 0xFFFFFFFFu); break;
+	case OPT_MODE: parse_socket_mode(c, arg); break;
+	case OPT_LFD: c->listen_fd = (int)num_opt("listen-fd", arg, 0, 65535); break;
+	case OPT_MAXCONN:
+		c->intake.max_connections = (unsigned)num_opt("max-connections",
+		    arg, 1, CONN_MAX);
+		break;
+	case OPT_PEER: parse_peer_uids(c, arg); break;
+	case OPT_READY: c->ready_fd = (int)num_opt("ready-fd", arg, 0, 65535); break;
+	case OPT_MAXFRAME:
+		c->intake.max_frame = num_opt("max-frame-bytes", arg,
+		    WIRE_MAX_FRAME_MIN, WIRE_MAX_FRAME_MAX);
+		break;
+	case OPT_FTIMEOUT:
+		c->intake.frame_timeout_ms = positive_dur_opt("frame-timeout", arg);
+		break;
+	case OPT_ALLOW: add_probe_source(c, arg); break;
+	case OPT_RATE: c->intake.rate_limit = num_opt("rate-limit", arg, 0, 10000000); break;
+	case OPT_BURST: c->intake.rate_burst = num_opt("rate-burst", arg, 1, 10000000); break;
+	case OPT_SILENCE: c->silence_timeout_ms = dur_opt("silence-timeout", arg); break;
+	case OPT_CHECKPOINT: c->checkpoint_ms = dur_opt("checkpoint-interval", arg); break;
+	case OPT_ALG: so->alg = arg; break;
+	case OPT_KEY: so->key_file = arg; break;
+	case OPT_KID: so->kid = arg; break;
+	case OPT_CGROUP: c->probes.cgroup_dir = arg; break;
+	case OPT_FC: c->probes.fc_metrics = arg; break;
+	case OPT_TAP: c->probes.tap_ifname = arg; break;
+	case OPT_NFT: c->probes.nft_table = arg; break;
+	case OPT_PINTERVAL:
+		c->probes.interval_ms = positive_dur_opt("probe-interval", arg);
+		break;
+	case OPT_SYSFS: c->probes.sysfs_root = arg; break;
+	case OPT_NFTBIN: c->probes.nft_bin = arg; break;
+	case OPT_LOG:
+		if (log_level_parse(arg, &c->log_level) != 0)
+			usage_error("--log-level %s: expected error, warn, info or "
+			    "debug", arg);
+		break;
+	case OPT_HELP:
+		fputs(usage_text, stdout);
+		return 1;
+	case OPT_VERSION:
+		printf("cellos-telemetryd %s\n", VERSION);
+		return 1;
+	}
+	return 0;
+}
+
+/* Combinations and values no single option can check. */
+static void
+check_config(const struct config *c)
+{
+	if (c->cell_id == NULL || c->run_id == NULL)
+		usage_error("--cell-id and --run-id are required");
+	if (c->uds_base == NULL && c->listen_fd < 0)
+		usage_error("--uds-base PATH (or --listen-fd N) is required");
+	if (c->uds_base != NULL && c->listen_fd >= 0)
+		usage_error("--uds-base and --listen-fd exclude each other");
+	if (!event_id_ok(c->cell_id))
+		die(EXIT_CONFIG, "--cell-id '%.200s' is not 1..128 characters of "
+		    "[A-Za-z0-9._:-]", c->cell_id);
+	if (!event_id_ok(c->run_id))
+		die(EXIT_CONFIG, "--run-id '%.200s' is not 1..128 characters of "
+		    "[A-Za-z0-9._:-]", c->run_id);
+	if (c->spec_hash != NULL && !event_spec_hash_ok(c->spec_hash))
+		die(EXIT_CONFIG, "--spec-signature-hash '%.200s' is not "
+		    "sha256:<64 lowercase hex>", c->spec_hash);
+}
+
 int
 main(int argc, char **argv)
 {
-	const char *alg_s = NULL, *key_file = NULL, *kid = NULL;
-	int seen[O_LAST] = { 0 }, c;
+	struct sign_opts so = { NULL, NULL, NULL };
+	int seen[OPT_LAST] = { 0 }, c;
 	struct rlimit nocore = { 0, 0 };
 
 	util_set_progname("cellos-telemetryd");
 	/* no core dump may carry the signing key */
 	setrlimit(RLIMIT_CORE, &nocore);
-
-	cfg.port = 9001;
-	cfg.max_frame = WIRE_MAX_FRAME_DEFAULT;
-	cfg.frame_timeout_ms = 5000;
-	cfg.silence_timeout_ms = 10000;
-	cfg.checkpoint_ms = 30000;
-	cfg.probe_interval_ms = 10000;
-	cfg.max_connections = 4;
-	cfg.socket_mode = 0600;
-	cfg.listen_fd = -1;
-	cfg.ready_fd = -1;
-	cfg.rate_limit = 10000;
-	cfg.rate_burst = 20000;
-	cfg.log_level = LOG_INFO;
-	cfg.sysfs_root = "/sys";
-	cfg.nft_bin = "nft";
-
+	set_defaults(&cfg);
 	while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
 		if (c == '?' || c == ':')
-			usage_error("%s", "invalid option");
-		if (c != O_ALLOW && seen[c]++)
-			usage_error("--%s given twice", options[c - O_CELL].name);
-		switch (c) {
-		case O_CELL: cfg.cell_id = optarg; break;
-		case O_RUN: cfg.run_id = optarg; break;
-		case O_SPEC: cfg.spec_hash = optarg; break;
-		case O_UDS: cfg.uds_base = optarg; break;
-		case O_PORT: cfg.port = (unsigned)num_opt("port", optarg, 1, 0xFFFFFFFFu); break;
-		case O_MODE: {
-			char *end;
-			unsigned long m = strtoul(optarg, &end, 8);
-
-			if (*optarg == '\0' || *end != '\0' || m > 0777 || (m & 0600) != 0600)
-				usage_error("--socket-mode %s: expected an octal mode "
-				    "with owner read/write, such as 0600 or 0660", optarg);
-			cfg.socket_mode = (mode_t)m;
-			break;
-		}
-		case O_LFD: cfg.listen_fd = (int)num_opt("listen-fd", optarg, 0, 65535); break;
-		case O_MAXCONN: cfg.max_connections = (unsigned)num_opt("max-connections", optarg, 1, 64); break;
-		case O_PEER: parse_peer_uids(&cfg, optarg); break;
-		case O_READY: cfg.ready_fd = (int)num_opt("ready-fd", optarg, 0, 65535); break;
-		case O_MAXFRAME: cfg.max_frame = num_opt("max-frame-bytes", optarg, WIRE_MAX_FRAME_MIN, WIRE_MAX_FRAME_MAX); break;
-		case O_FTIMEOUT:
-			cfg.frame_timeout_ms = dur_opt("frame-timeout", optarg);
-			if (cfg.frame_timeout_ms == 0)
-				usage_error("--frame-timeout %s: must be above zero", optarg);
-			break;
-		case O_ALLOW:
-			if (!wire_source_name_ok(optarg))
-				usage_error("--allow-probe-source %s: expected 1..64 "
-				    "characters of [a-z0-9._-]", optarg);
-			if (cfg.sources.n == WIRE_MAX_EXTRA_SOURCES)
-				usage_error("--allow-probe-source %s: at most 32 names", optarg);
-			snprintf(cfg.sources.name[cfg.sources.n++],
-			    sizeof(cfg.sources.name[0]), "%s", optarg);
-			break;
-		case O_RATE: cfg.rate_limit = num_opt("rate-limit", optarg, 0, 10000000); break;
-		case O_BURST: cfg.rate_burst = num_opt("rate-burst", optarg, 1, 10000000); break;
-		case O_SILENCE: cfg.silence_timeout_ms = dur_opt("silence-timeout", optarg); break;
-		case O_CHECKPOINT: cfg.checkpoint_ms = dur_opt("checkpoint-interval", optarg); break;
-		case O_ALG: alg_s = optarg; break;
-		case O_KEY: key_file = optarg; break;
-		case O_KID: kid = optarg; break;
-		case O_CGROUP: cfg.cgroup_dir = optarg; break;
-		case O_FC: cfg.fc_metrics = optarg; break;
-		case O_TAP: cfg.tap_ifname = optarg; break;
-		case O_NFT: cfg.nft_table = optarg; break;
-		case O_PINTERVAL:
-			cfg.probe_interval_ms = dur_opt("probe-interval", optarg);
-			if (cfg.probe_interval_ms == 0)
-				usage_error("--probe-interval %s: must be above zero", optarg);
-			break;
-		case O_SYSFS: cfg.sysfs_root = optarg; break;
-		case O_NFTBIN: cfg.nft_bin = optarg; break;
-		case O_LOG:
-			if (log_level_parse(optarg, &cfg.log_level) != 0)
-				usage_error("--log-level %s: expected error, warn, "
-				    "info or debug", optarg);
-			break;
-		case O_HELP:
-			fputs(usage_text, stdout);
+			usage_error("invalid option");
+		if (c != OPT_ALLOW && seen[c]++)
+			usage_error("--%s given twice", options[c - OPT_CELL].name);
+		if (apply_option(&cfg, &so, c, optarg))
 			return 0;
-		case O_VERSION:
-			printf("cellos-telemetryd %s\n", VERSION);
-			return 0;
-		}
 	}
 	if (optind < argc)
 		usage_error("unexpected argument '%s'", argv[optind]);
-	if (cfg.cell_id == NULL || cfg.run_id == NULL)
-		usage_error("%s", "--cell-id and --run-id are required");
-	if (cfg.uds_base == NULL && cfg.listen_fd < 0)
-		usage_error("%s", "--uds-base PATH (or --listen-fd N) is required");
-	if (cfg.uds_base != NULL && cfg.listen_fd >= 0)
-		usage_error("%s", "--uds-base and --listen-fd exclude each other");
-	if (!event_id_ok(cfg.cell_id))
-		die(EXIT_CONFIG, "--cell-id '%.200s' is not 1..128 characters of "
-		    "[A-Za-z0-9._:-]", cfg.cell_id);
-	if (!event_id_ok(cfg.run_id))
-		die(EXIT_CONFIG, "--run-id '%.200s' is not 1..128 characters of "
-		    "[A-Za-z0-9._:-]", cfg.run_id);
-	if (cfg.spec_hash != NULL && !event_spec_hash_ok(cfg.spec_hash))
-		die(EXIT_CONFIG, "--spec-signature-hash '%.200s' is not "
-		    "sha256:<64 lowercase hex>", cfg.spec_hash);
-	if (cfg.rate_limit != 0 && cfg.rate_burst < 1)
-		die(EXIT_CONFIG, "--rate-burst must be at least 1");
+	check_config(&cfg);
 	log_set_level(cfg.log_level);
 	if (sodium_init() < 0)
 		die(EXIT_OSERR, "libsodium failed to initialise");
 	atexit(wipe_key);
-	load_signing(&cfg, alg_s, key_file, kid);
+	keys_configure(&cfg.key, so.alg, so.key_file, so.kid);
 	return loop_run(&cfg);
 }

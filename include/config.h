@@ -1,6 +1,7 @@
 /*
  * config.h - the daemon's effective settings, filled by option parsing in
- * cmd/cellos-telemetryd.c and read (never changed) by the loop.
+ * cmd/cellos-telemetryd.c and read (never changed) by the loop. Each module
+ * gets only its own part: the intake its limits, the probes their paths.
  */
 #ifndef CONFIG_H
 #define CONFIG_H
@@ -8,12 +9,12 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "conn.h"
 #include "keys.h"
 #include "log.h"
-#include "wire.h"
+#include "probe.h"
 
 #define VERSION "0.1.0"
-#define CONFIG_MAX_PEER_UIDS 16
 
 struct config {
 	const char *cell_id;
@@ -21,33 +22,15 @@ struct config {
 	const char *uds_base;           /* NULL with --listen-fd */
 	const char *spec_hash;          /* NULL: null in events */
 	unsigned port;
-	size_t max_frame;
-	uint64_t frame_timeout_ms;
-	uint64_t silence_timeout_ms;    /* 0: off */
-	uint64_t checkpoint_ms;         /* 0: off */
-	uint64_t probe_interval_ms;
-	unsigned max_connections;
-	uid_t peer_uids[CONFIG_MAX_PEER_UIDS];
-	size_t npeer_uids;              /* 0: any uid */
 	mode_t socket_mode;
 	int listen_fd;                  /* -1: bind uds_base */
 	int ready_fd;                   /* -1: none */
-	uint64_t rate_limit;            /* 0: unlimited */
-	uint64_t rate_burst;
-	struct wire_sources sources;
+	uint64_t silence_timeout_ms;    /* 0: off */
+	uint64_t checkpoint_ms;         /* 0: off */
+	struct intake_config intake;    /* connections and frames */
 	struct key key;                 /* alg ALG_OFF: unsigned */
 	enum log_level log_level;
-
-	/* host probes (SPEC section 8) */
-	const char *cgroup_dir;
-	const char *fc_metrics;
-	const char *tap_ifname;
-	const char *nft_table;
-	const char *sysfs_root;
-	const char *nft_bin;
+	struct probe_config probes;     /* host probes (SPEC section 8) */
 };
-
-/* Run the daemon until a signal stops it. Returns the exit code. */
-int loop_run(const struct config *cfg);
 
 #endif

@@ -1,6 +1,9 @@
 /*
- * conn.h - one guest connection: its fd, peer credentials, number, frame
- * reassembler and the deadline of a partial frame.
+ * conn.h - intake: the listening socket and the guest connections. Accept
+ * with SO_PEERCRED admission, read, reassemble, decode strictly, hold the
+ * partial-frame deadline and the guest rate limit. It builds no events: what
+ * happens is reported through struct intake_ops, and the caller (the loop)
+ * turns it into events and counters.
  */
 #ifndef CONN_H
 #define CONN_H
@@ -8,7 +11,11 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "bucket.h"
 #include "wire.h"
+
+#define CONN_MAX_PEER_UIDS 16
+#define CONN_MAX 64             /* --max-connections ceiling */
 
 struct conn {
 	int fd;                 /* -1: slot free */
@@ -21,12 +28,77 @@ struct conn {
 	uint64_t frames_accepted;
 };
 
-/* Accept one pending connection non-blocking with its SO_PEERCRED.
- * Returns the fd, or -1 (errno EAGAIN when none is pending). */
-int conn_accept(int listen_fd, pid_t *pid, uid_t *uid, int *have_cred);
+/* What the intake enforces (from the daemon's options). */
+struct intake_config {
+	size_t max_frame;
+	uint64_t frame_timeout_ms;
+	unsigned max_connections;
+	uid_t peer_uids[CONN_MAX_PEER_UIDS];
+	size_t npeer_uids;              /* 0: any uid */
+	uint64_t rate_limit;            /* guest events per second, 0: off */
+	uint64_t rate_burst;
+	struct wire_sources sources;
+};
 
-void conn_open(struct conn *c, int fd, uint64_t id, pid_t pid, uid_t uid,
-    int have_cred, size_t max_frame);
-void conn_close(struct conn *c);
+/* What the intake reports, in the order it happens. now is monotonic ns. */
+struct intake_ops {
+	void (*opened)(void *ctx, const struct conn *c, uint64_t now);
+	/* reason: eof, read_error, framing_error, frame_timeout, shutdown */
+	void (*closed)(void *ctx, const struct conn *c, const char *reason,
+	    uint64_t now);
+	/* A frame passed decoding and the rate limit (heartbeats included);
+	 * real is CLOCK_REALTIME when its last byte was read. */
+	void (*frame)(void *ctx, struct conn *c, const struct wire_frame *f,
+	    uint64_t real, uint64_t now);
+	void (*rejected)(void *ctx, enum wire_reason why, uint64_t conn,
+	    const char *detail);
+	/* A connection was accepted and closed at once (over the limit or a
+	 * uid not admitted). */
+	void (*refused)(void *ctx);
+};
+
+struct intake {
+	const struct intake_config *cfg;
+	const struct intake_ops *ops;
+	void *ctx;
+	int listen_fd;
+	struct conn *conns;             /* cfg->max_connections slots */
+	size_t nconns;
+	uint64_t next_conn_id;
+	uint64_t accept_pause_until;    /* monotonic ns; 0: accepting */
+	struct bucket guest_bucket;
+	uint8_t *rbuf;
+	uint64_t bytes_received;
+};
+
+/* Size the tables once; nothing is allocated after this. */
+void intake_init(struct intake *in, const struct intake_config *cfg,
+    int listen_fd, const struct intake_ops *ops, void *ctx, uint64_t now);
+void intake_free(struct intake *in);
+
+/* The listening fd to poll now: -1 while accepts are paused. */
+int intake_listen_fd(const struct intake *in, uint64_t now);
+
+/* Accept what is pending (a bounded batch). */
+void intake_accept(struct intake *in, uint64_t now);
+
+/* One read from c. Returns bytes read (> 0), 0 when nothing was there, or
+ * -1 when the connection was closed. */
+ssize_t intake_read(struct intake *in, struct conn *c, uint64_t now);
+
+/* Close connections whose partial frame is past --frame-timeout. Returns
+ * the next deadline the intake needs (monotonic ns), 0 when none. */
+uint64_t intake_timers(struct intake *in, uint64_t now);
+
+/* 1 when some connection has bytes waiting that were not read yet. */
+int intake_unread_waiting(const struct intake *in);
+
+/*
+ * Shutdown: read what the guests have already sent until the sockets stay
+ * quiet for quiet_ns or drain_ns has passed, then close every connection
+ * (a frame cut off counts as truncated_frame).
+ */
+void intake_drain_and_close(struct intake *in, uint64_t drain_ns,
+    uint64_t quiet_ns);
 
 #endif

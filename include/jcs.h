@@ -14,9 +14,21 @@
 
 #include <jansson.h>
 
+#include "buf.h"
 #include "util.h"
 
 #define JCS_MAX_SAFE_INT 9007199254740991LL     /* 2^53 - 1 */
+
+/* 1 when x may be written as a JSON number: within +-(2^53-1). */
+int jcs_int_safe(long long x);
+
+/* A JSON integer, or a decimal string past 2^53-1 (SPEC section 5). */
+json_t *jcs_u64(uint64_t v);
+
+/* Make a parsed JSON value obey the stream's rules, in place: floats and
+ * integers beyond +-(2^53-1) become decimal strings (floats in their
+ * shortest round-trip form). */
+void jcs_make_safe(json_t *v);
 
 /* Append s (n bytes of valid UTF-8) as a canonical JSON string. */
 int jcs_string(struct buf *b, const char *s, size_t n);

@@ -51,6 +51,25 @@ int keys_load_file(const char *path, enum key_alg alg, struct key *k,
 int keys_load_env(const char *var, enum key_alg alg, struct key *k, int *rc,
     char *err, size_t errlen);
 
+/* Environment variables of the Rust crate this descends from. */
+#define KEYS_ENV_ALG "CELLOS_HOST_TELEMETRY_SIGN_ALG"
+#define KEYS_ENV_KID "CELLOS_HOST_TELEMETRY_SIGN_KID"
+#define KEYS_ENV_ED25519 "CELLOS_HOST_TELEMETRY_SIGN_ED25519_KEY"
+#define KEYS_ENV_HMAC "CELLOS_HOST_TELEMETRY_SIGN_HMAC_KEY"
+
+/*
+ * The daemon's signing configuration (SPEC section 6): the algorithm, key
+ * and key id from the flags (NULL when not given) or else the environment.
+ * Key variables are wiped from the environment whatever happens. Exits with
+ * the spec's code (66, 77, 78) and a message on any problem.
+ */
+void keys_configure(struct key *key, const char *alg_s, const char *key_file,
+    const char *kid);
+
+/* Default key id: "<alg>:" + first 16 hex of SHA-256(pk or key). */
+void keys_kid(enum key_alg alg, const unsigned char *material, size_t n,
+    char *out, size_t outlen);
+
 /* Generate a fresh key. */
 void keys_generate(enum key_alg alg, struct key *k);
 

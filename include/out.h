@@ -9,6 +9,7 @@
 
 #include <stdint.h>
 
+#include "buf.h"
 #include "util.h"
 
 #define OUT_HIGH_WATER ((size_t)64 * 1024)     /* flush once this much is queued */

@@ -15,22 +15,41 @@
 
 #include <jansson.h>
 
-#include "config.h"
 
 #define PROBE_MAX 4
-#define PROBE_TYPE_PREFIX "cellos.events.host.probe.v1."
+
+/* What the probes are told: their paths and pace, nothing else of the
+ * daemon's configuration (never the key). */
+struct probe_config {
+	const char *cgroup_dir;         /* --cgroup */
+	const char *fc_metrics;         /* --fc-metrics */
+	const char *tap_ifname;         /* --tap */
+	const char *nft_table;          /* --nft-table */
+	const char *sysfs_root;         /* --sysfs-root */
+	const char *nft_bin;            /* --nft-bin */
+	uint64_t interval_ms;           /* --probe-interval */
+};
 
 struct probe;
 
 struct probe_ops {
+	const char *name;       /* type suffix, "cgroup" */
+	const char *source;     /* probe_source, "host.cgroup" */
+	/* 1 when the configuration asks for this probe. */
+	int (*wanted)(const struct probe_config *c);
+	/* Set up state and fds; NULL when there is nothing to set up. */
+	void (*open)(struct probe *p);
 	/* The deadline at p->next_ns is due. */
 	void (*due)(struct probe *p, uint64_t now);
-	/* p->fd reported revents. */
+	/* p->fd reported revents; NULL for a probe that never sets an fd. */
 	void (*ready)(struct probe *p, short revents, uint64_t now);
 	/* Release everything (children are killed and reaped); NULL when the
 	 * probe holds nothing between readings. */
 	void (*close)(struct probe *p);
 };
+
+extern const struct probe_ops probe_cgroup_ops, probe_fc_ops, probe_tap_ops,
+    probe_nft_ops;
 
 /* Where readings go: the loop turns them into events. inputs and output
  * (NULL for a failure) are consumed. */
@@ -38,10 +57,8 @@ typedef void (*probe_sink)(void *ctx, const struct probe *p, json_t *inputs,
     json_t *output, const char *error);
 
 struct probe {
-	const char *source;     /* probe_source, "host.cgroup" */
-	const char *name;       /* type suffix, "cgroup" */
 	const struct probe_ops *ops;
-	const struct config *cfg;
+	const struct probe_config *cfg;
 	int fd;                 /* -1: nothing to poll */
 	short events;
 	uint64_t next_ns;       /* monotonic; 0: none */
@@ -58,7 +75,7 @@ struct probe {
  * probes[]; an unusable path is not fatal, it is reported at the first
  * reading. Each interval-paced probe is due right after readiness.
  */
-int probe_open_all(const struct config *cfg, struct probe *probes,
+int probe_open_all(const struct probe_config *cfg, struct probe *probes,
     probe_sink sink, void *ctx, uint64_t now);
 
 /* Close every probe (kill and reap an nft child, close the FIFO). */
@@ -75,21 +92,11 @@ uint64_t probe_next(const struct probe *p, uint64_t from);
 void probe_report(struct probe *p, json_t *inputs, json_t *output,
     const char *error);
 
-/* Convert a parsed JSON value so it obeys the stream's rules: floats and
- * integers beyond +-(2^53-1) become decimal strings. In place. */
-void probe_json_safe(json_t *v);
-
 /* Parse "key value" lines (cgroup v2 flat keyed files) into an object;
  * values above 2^53-1 become strings. NULL when text has no valid line. */
 json_t *probe_parse_kv(const char *text);
 
 /* Read a small pseudo-file into buf (NUL-terminated). 0, or -1 with errno. */
 int probe_read_file(const char *path, char *buf, size_t cap);
-
-/* Constructors, used by probe_open_all. */
-void probe_cgroup_init(struct probe *p);
-void probe_tap_init(struct probe *p);
-void probe_fc_init(struct probe *p);
-void probe_nft_init(struct probe *p);
 
 #endif

@@ -26,8 +26,5 @@ int sign_verify_ed25519(const unsigned char pk[32], const uint8_t *msg,
 int sign_verify_hmac(const unsigned char *key, size_t keylen,
     const uint8_t *msg, size_t n, const uint8_t *sig, size_t siglen);
 
-/* Default key id: "<alg>:" + first 16 hex of SHA-256(pk or key). */
-void sign_default_kid(enum key_alg alg, const unsigned char *material,
-    size_t n, char *out, size_t outlen);
 
 #endif

@@ -115,13 +115,16 @@ struct wire_reasm {
 	uint32_t body_len;
 	size_t body_have;
 	uint8_t *body;          /* NULL unless a body is being collected */
+	struct wire_error err;  /* why the last EMPTY, ERROR or end was bad */
 };
 
 enum wire_step {
 	WIRE_STEP_MORE,         /* all input consumed, no frame complete */
 	WIRE_STEP_FRAME,        /* a body is ready in *body, *blen */
-	WIRE_STEP_EMPTY,        /* a zero-length frame: body error, keep going */
-	WIRE_STEP_ERROR         /* framing error (frame_too_large): stop */
+	WIRE_STEP_EMPTY,        /* a zero-length frame: body error in r->err,
+	                         * keep going */
+	WIRE_STEP_ERROR         /* framing error in r->err (frame_too_large):
+	                         * stop */
 };
 
 void wire_reasm_init(struct wire_reasm *r, size_t max);
@@ -137,6 +140,10 @@ enum wire_step wire_reasm_push(struct wire_reasm *r, const uint8_t *p,
 
 /* 1 when part of a frame (header or body) is held. */
 int wire_reasm_partial(const struct wire_reasm *r);
+
+/* The input has ended: 1 with r->err set (truncated_frame) when it ended
+ * inside a frame, 0 when it ended cleanly between frames. */
+int wire_reasm_end(struct wire_reasm *r);
 
 /* Encode a v1 frame (length prefix + body) into out; returns total bytes or 0
  * when it does not fit. For the simulator and tests; not for guest input. */

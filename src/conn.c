@@ -1,47 +1,325 @@
 /*
- * conn.c - guest connections (see include/conn.h).
+ * conn.c - intake: accept, admit, read, reassemble, decode (see
+ * include/conn.h).
  */
 #define _GNU_SOURCE
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "conn.h"
+#include "log.h"
+#include "util.h"
 
-int
-conn_accept(int listen_fd, pid_t *pid, uid_t *uid, int *have_cred)
-{
-	struct ucred cred;
-	socklen_t len = sizeof(cred);
-	int fd;
-
-	fd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	*have_cred = getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0;
-	*pid = *have_cred ? cred.pid : 0;
-	*uid = *have_cred ? cred.uid : (uid_t)-1;
-	return fd;
-}
+#define MS 1000000ull
+#define READ_CHUNK ((size_t)64 * 1024)
+#define ACCEPT_BATCH 64
+#define ACCEPT_PAUSE_NS (100 * MS)
 
 void
-conn_open(struct conn *c, int fd, uint64_t id, pid_t pid, uid_t uid,
-    int have_cred, size_t max_frame)
+intake_init(struct intake *in, const struct intake_config *cfg, int listen_fd,
+    const struct intake_ops *ops, void *ctx, uint64_t now)
 {
-	memset(c, 0, sizeof(*c));
-	c->fd = fd;
-	c->id = id;
-	c->peer_pid = pid;
-	c->peer_uid = uid;
-	c->have_cred = have_cred;
-	wire_reasm_init(&c->reasm, max_frame);
+	size_t i;
+
+	memset(in, 0, sizeof(*in));
+	in->cfg = cfg;
+	in->ops = ops;
+	in->ctx = ctx;
+	in->listen_fd = listen_fd;
+	in->nconns = cfg->max_connections;
+	in->conns = xmalloc(in->nconns * sizeof(*in->conns));
+	for (i = 0; i < in->nconns; i++)
+		in->conns[i].fd = -1;
+	in->rbuf = xmalloc(READ_CHUNK);
+	bucket_init(&in->guest_bucket, cfg->rate_limit, cfg->rate_burst, now);
 }
 
-void
-conn_close(struct conn *c)
+static void
+conn_close(struct intake *in, struct conn *c, const char *reason, uint64_t now)
 {
-	if (c->fd >= 0)
-		close(c->fd);
+	in->ops->closed(in->ctx, c, reason, now);
+	close(c->fd);
 	c->fd = -1;
 	wire_reasm_free(&c->reasm);
+}
+
+void
+intake_free(struct intake *in)
+{
+	size_t i;
+
+	for (i = 0; i < in->nconns; i++)
+		if (in->conns[i].fd >= 0) {
+			close(in->conns[i].fd);
+			wire_reasm_free(&in->conns[i].reasm);
+		}
+	free(in->conns);
+	free(in->rbuf);
+	in->conns = NULL;
+	in->rbuf = NULL;
+	in->nconns = 0;
+}
+
+int
+intake_listen_fd(const struct intake *in, uint64_t now)
+{
+	return in->accept_pause_until > now ? -1 : in->listen_fd;
+}
+
+static int
+peer_allowed(const struct intake_config *cfg, uid_t uid, int have_cred)
+{
+	size_t i;
+
+	if (cfg->npeer_uids == 0)
+		return 1;
+	if (!have_cred)
+		return 0;
+	for (i = 0; i < cfg->npeer_uids; i++)
+		if (cfg->peer_uids[i] == uid)
+			return 1;
+	return 0;
+}
+
+static struct conn *
+free_slot(struct intake *in)
+{
+	size_t k;
+
+	for (k = 0; k < in->nconns; k++)
+		if (in->conns[k].fd < 0)
+			return &in->conns[k];
+	return NULL;
+}
+
+void
+intake_accept(struct intake *in, uint64_t now)
+{
+	int i;
+
+	for (i = 0; i < ACCEPT_BATCH; i++) {
+		struct ucred cred;
+		socklen_t len = sizeof(cred);
+		struct conn *slot;
+		int fd, have_cred;
+
+		fd = accept4(in->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			    errno == ENOMEM) {
+				/* cannot take it now: do not spin on a readable
+				 * listener; try again shortly */
+				in->accept_pause_until = now + ACCEPT_PAUSE_NS;
+				log_msg(LOG_WARN, "accept failed; pausing accepts",
+				    "errno=%d", errno);
+			}
+			return;
+		}
+		have_cred = getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred,
+		    &len) == 0;
+		slot = free_slot(in);
+		if (slot == NULL || !peer_allowed(in->cfg, cred.uid, have_cred)) {
+			/* accepted and closed at once: counted, no event */
+			close(fd);
+			in->ops->refused(in->ctx);
+			continue;
+		}
+		memset(slot, 0, sizeof(*slot));
+		slot->fd = fd;
+		slot->id = ++in->next_conn_id;
+		slot->have_cred = have_cred;
+		slot->peer_pid = have_cred ? cred.pid : 0;
+		slot->peer_uid = have_cred ? cred.uid : (uid_t)-1;
+		wire_reasm_init(&slot->reasm, in->cfg->max_frame);
+		in->ops->opened(in->ctx, slot, now);
+	}
+}
+
+static void
+handle_body(struct intake *in, struct conn *c, const uint8_t *body, size_t len,
+    uint64_t now, uint64_t real)
+{
+	struct wire_frame f;
+	struct wire_error err = { .reason = WIRE_OK };
+
+	if (wire_decode(body, len, &in->cfg->sources, &f, &err) != WIRE_OK) {
+		in->ops->rejected(in->ctx, err.reason, c->id, err.detail);
+		return;
+	}
+	/* heartbeats keep the agent alive whatever the rate */
+	if (!f.is_heartbeat && !bucket_take(&in->guest_bucket, now)) {
+		in->ops->rejected(in->ctx, WIRE_RATE_LIMITED, c->id,
+		    "guest event rate limit");
+		return;
+	}
+	c->frames_accepted++;
+	in->ops->frame(in->ctx, c, &f, real, now);
+}
+
+/* Feed n bytes of in->rbuf to c's reassembler. 0, or -1 when a framing
+ * error closed the connection. */
+static int
+feed(struct intake *in, struct conn *c, size_t n, uint64_t now, uint64_t real)
+{
+	size_t off = 0;
+	int was_partial = wire_reasm_partial(&c->reasm), restarted = 0;
+
+	while (off < n) {
+		const uint8_t *body = NULL;
+		size_t used = 0, blen = 0;
+		enum wire_step s = wire_reasm_push(&c->reasm, in->rbuf + off,
+		    n - off, &used, &body, &blen);
+
+		off += used;
+		if (s == WIRE_STEP_MORE)
+			break;
+		restarted = 1;
+		if (s == WIRE_STEP_FRAME) {
+			handle_body(in, c, body, blen, now, real);
+		} else if (s == WIRE_STEP_EMPTY) {
+			in->ops->rejected(in->ctx, c->reasm.err.reason, c->id,
+			    c->reasm.err.detail);
+		} else {
+			in->ops->rejected(in->ctx, c->reasm.err.reason, c->id,
+			    c->reasm.err.detail);
+			conn_close(in, c, "framing_error", now);
+			return -1;
+		}
+	}
+	/* the partial-frame clock runs from the first byte of a frame */
+	if (!wire_reasm_partial(&c->reasm))
+		c->partial_since = 0;
+	else if (!was_partial || restarted)
+		c->partial_since = now;
+	return 0;
+}
+
+ssize_t
+intake_read(struct intake *in, struct conn *c, uint64_t now)
+{
+	ssize_t n = read(c->fd, in->rbuf, READ_CHUNK);
+
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EINTR)
+			return 0;
+		n = 0;          /* reset by peer: same as EOF */
+	}
+	if (n == 0) {
+		if (wire_reasm_end(&c->reasm)) {
+			in->ops->rejected(in->ctx, c->reasm.err.reason, c->id,
+			    c->reasm.err.detail);
+			conn_close(in, c, "framing_error", now);
+		} else {
+			conn_close(in, c, "eof", now);
+		}
+		return -1;
+	}
+	in->bytes_received += (uint64_t)n;
+	/* the frame's last byte was read by this call */
+	if (feed(in, c, (size_t)n, now, real_ns()) != 0)
+		return -1;
+	return n;
+}
+
+static uint64_t
+earlier(uint64_t a, uint64_t b)
+{
+	if (a == 0)
+		return b;
+	return b != 0 && b < a ? b : a;
+}
+
+uint64_t
+intake_timers(struct intake *in, uint64_t now)
+{
+	uint64_t next = 0, timeout = in->cfg->frame_timeout_ms * MS;
+	size_t i;
+
+	for (i = 0; i < in->nconns; i++) {
+		struct conn *c = &in->conns[i];
+
+		if (c->fd < 0 || c->partial_since == 0)
+			continue;
+		if (now >= c->partial_since + timeout) {
+			in->ops->rejected(in->ctx, WIRE_FRAME_TIMEOUT, c->id,
+			    "partial frame held past --frame-timeout");
+			conn_close(in, c, "frame_timeout", now);
+		} else {
+			next = earlier(next, c->partial_since + timeout);
+		}
+	}
+	if (in->accept_pause_until > now)
+		next = earlier(next, in->accept_pause_until);
+	return next;
+}
+
+int
+intake_unread_waiting(const struct intake *in)
+{
+	size_t i;
+
+	for (i = 0; i < in->nconns; i++) {
+		int avail = 0;
+
+		if (in->conns[i].fd >= 0 &&
+		    ioctl(in->conns[i].fd, FIONREAD, &avail) == 0 && avail > 0)
+			return 1;
+	}
+	return 0;
+}
+
+void
+intake_drain_and_close(struct intake *in, uint64_t drain_ns, uint64_t quiet_ns)
+{
+	uint64_t now = mono_ns();
+	uint64_t deadline = now + drain_ns, quiet_until = now + quiet_ns;
+	struct pollfd pfd[CONN_MAX];
+	size_t i, open;
+
+	/* a writer in the middle of a burst is not cut off between two
+	 * writes: the drain ends after a quiet spell, or at the deadline */
+	for (;;) {
+		uint64_t until = quiet_until < deadline ? quiet_until : deadline;
+		int n;
+
+		now = mono_ns();
+		if (now >= until)
+			break;
+		for (i = 0, open = 0; i < in->nconns; i++) {
+			pfd[i] = (struct pollfd){ .fd = in->conns[i].fd,
+			    .events = POLLIN };
+			open += in->conns[i].fd >= 0;
+		}
+		if (open == 0)
+			break;
+		n = poll(pfd, in->nconns, (int)((until - now + MS - 1) / MS));
+		if (n <= 0)
+			continue;
+		for (i = 0; i < in->nconns; i++) {
+			struct conn *c = &in->conns[i];
+
+			if (!pfd[i].revents || c->fd < 0 || pfd[i].fd != c->fd)
+				continue;
+			while (c->fd >= 0 && mono_ns() < deadline &&
+			    intake_read(in, c, mono_ns()) > 0)
+				quiet_until = mono_ns() + quiet_ns;
+		}
+	}
+	now = mono_ns();
+	for (i = 0; i < in->nconns; i++) {
+		struct conn *c = &in->conns[i];
+
+		if (c->fd < 0)
+			continue;
+		if (wire_reasm_partial(&c->reasm))
+			in->ops->rejected(in->ctx, WIRE_TRUNCATED_FRAME, c->id,
+			    "shutdown inside a frame");
+		conn_close(in, c, "shutdown", now);
+	}
 }

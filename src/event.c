@@ -11,6 +11,9 @@
 
 #include <sodium.h>
 
+#include "buf.h"
+#include "clock.h"
+#include "encode.h"
 #include "event.h"
 #include "jcs.h"
 #include "sign.h"

@@ -1,10 +1,84 @@
 /*
  * jcs.c - RFC 8785 canonical JSON writer (see include/jcs.h).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "jcs.h"
+#include "utf8.h"
+
+/* The one rule for numbers in the stream (SPEC section 5). */
+int
+jcs_int_safe(long long x)
+{
+	return x <= JCS_MAX_SAFE_INT && x >= -JCS_MAX_SAFE_INT;
+}
+
+json_t *
+jcs_u64(uint64_t v)
+{
+	char s[24];
+
+	if (v <= (uint64_t)JCS_MAX_SAFE_INT)
+		return json_integer((json_int_t)v);
+	snprintf(s, sizeof(s), "%llu", (unsigned long long)v);
+	return json_string(s);
+}
+
+static json_t *
+safe_scalar(json_t *v)
+{
+	char s[40];
+
+	if (json_is_real(v)) {
+		double d = json_real_value(v);
+		int prec;
+
+		/* the shortest text that reads back as the same double */
+		for (prec = 15; prec <= 17; prec++) {
+			snprintf(s, sizeof(s), "%.*g", prec, d);
+			if (strtod(s, NULL) == d)
+				break;
+		}
+		return json_string(s);
+	}
+	if (json_is_integer(v)) {
+		json_int_t x = json_integer_value(v);
+
+		if (!jcs_int_safe(x)) {
+			snprintf(s, sizeof(s), "%lld", (long long)x);
+			return json_string(s);
+		}
+	}
+	return NULL;
+}
+
+void
+jcs_make_safe(json_t *v)
+{
+	size_t i;
+	const char *k;
+	json_t *m, *r;
+
+	if (json_is_object(v)) {
+		json_object_foreach(v, k, m) {
+			if ((r = safe_scalar(m)) != NULL)
+				json_object_set_new(v, k, r);
+			else
+				jcs_make_safe(m);
+		}
+	} else if (json_is_array(v)) {
+		for (i = 0; i < json_array_size(v); i++) {
+			m = json_array_get(v, i);
+			if ((r = safe_scalar(m)) != NULL)
+				json_array_set_new(v, i, r);
+			else
+				jcs_make_safe(m);
+		}
+	}
+}
 
 int
 jcs_string(struct buf *b, const char *s, size_t n)
@@ -140,7 +214,7 @@ jcs_value(struct buf *b, const json_t *v)
 	case JSON_INTEGER: {
 		json_int_t x = json_integer_value(v);
 
-		if (x > JCS_MAX_SAFE_INT || x < -JCS_MAX_SAFE_INT)
+		if (!jcs_int_safe(x))
 			return -1;
 		snprintf(num, sizeof(num), "%lld", (long long)x);
 		return buf_adds(b, num);

@@ -10,8 +10,8 @@
 
 #include <sodium.h>
 
+#include "encode.h"
 #include "keys.h"
-#include "sign.h"
 #include "util.h"
 
 const char *
@@ -48,7 +48,7 @@ key_set_ed25519(struct key *k, const unsigned char seed[32])
 	if (k->secret == NULL)
 		die(EXIT_OSERR, "cannot allocate locked memory for the key");
 	crypto_sign_seed_keypair(k->pk, k->secret, seed);
-	sign_default_kid(ALG_ED25519, k->pk, sizeof(k->pk), k->kid, sizeof(k->kid));
+	keys_kid(ALG_ED25519, k->pk, sizeof(k->pk), k->kid, sizeof(k->kid));
 }
 
 static void
@@ -60,7 +60,7 @@ key_set_hmac(struct key *k, const unsigned char *raw, size_t n)
 	if (k->secret == NULL)
 		die(EXIT_OSERR, "cannot allocate locked memory for the key");
 	memcpy(k->secret, raw, n);
-	sign_default_kid(ALG_HMAC, raw, n, k->kid, sizeof(k->kid));
+	keys_kid(ALG_HMAC, raw, n, k->kid, sizeof(k->kid));
 }
 
 int
@@ -202,6 +202,65 @@ keys_load_env(const char *var, enum key_alg alg, struct key *k, int *rc,
 }
 
 void
+keys_configure(struct key *key, const char *alg_s, const char *key_file,
+    const char *kid)
+{
+	enum key_alg alg = ALG_NONE;
+	char err[512], junk[256];
+	int rc = 0, from_env = 0, junk_rc = 0;
+	struct key dummy;
+
+	if (alg_s == NULL)
+		alg_s = getenv(KEYS_ENV_ALG);
+	if (alg_s != NULL && keys_alg_parse(alg_s, &alg) != 0)
+		die(EXIT_CONFIG, "signing algorithm '%s' is unknown; use "
+		    "ed25519, hmac-sha256 or off", alg_s);
+	if (alg == ALG_NONE)
+		alg = getenv(KEYS_ENV_HMAC) && !getenv(KEYS_ENV_ED25519) ? ALG_HMAC : ALG_ED25519;
+	if (kid == NULL)
+		kid = getenv(KEYS_ENV_KID);
+
+	if (alg != ALG_OFF && key_file != NULL) {
+		rc = keys_load_file(key_file, alg, key, err, sizeof(err));
+	} else if (alg != ALG_OFF) {
+		from_env = keys_load_env(alg == ALG_ED25519 ? KEYS_ENV_ED25519 :
+		    KEYS_ENV_HMAC, alg, key, &rc, err, sizeof(err));
+	}
+	/* never leave a key in the environment, used or not */
+	if (keys_load_env(KEYS_ENV_ED25519, ALG_ED25519, &dummy, &junk_rc, junk,
+	    sizeof(junk)))
+		keys_free(&dummy);
+	if (keys_load_env(KEYS_ENV_HMAC, ALG_HMAC, &dummy, &junk_rc, junk,
+	    sizeof(junk)))
+		keys_free(&dummy);
+	if (rc != 0)
+		die(rc, "%s", err);
+	if (alg == ALG_OFF) {
+		memset(key, 0, sizeof(*key));
+		key->alg = ALG_OFF;
+		return;
+	}
+	if (key_file == NULL && !from_env)
+		die(EXIT_CONFIG, "no signing key: pass --signing-key FILE (or set "
+		    "$%s), or --sign-alg off to run unsigned; create a key with "
+		    "'cellos-telemetry keygen PREFIX'", alg == ALG_HMAC ? KEYS_ENV_HMAC :
+		    KEYS_ENV_ED25519);
+	if (kid != NULL) {
+		size_t i, n = strlen(kid);
+
+		for (i = 0; i < n; i++)
+			if (kid[i] <= 0x20 || kid[i] >= 0x7f || kid[i] == '"' ||
+			    kid[i] == '\\')
+				break;
+		if (n == 0 || n >= KEY_KID_MAX || i < n)
+			die(EXIT_CONFIG, "key id '%s' is not 1..128 printable "
+			    "ASCII characters without spaces or quotes", kid);
+		snprintf(key->kid, sizeof(key->kid), "%s", kid);
+	}
+}
+
+
+void
 keys_generate(enum key_alg alg, struct key *k)
 {
 	unsigned char raw[KEY_HMAC_MIN];
@@ -223,6 +282,20 @@ keys_secret_text(const struct key *k, char *out)
 		b64url_encode(k->secret, KEY_ED25519_SEED, out);
 	else
 		b64url_encode(k->secret, k->secret_len, out);
+}
+
+void
+keys_kid(enum key_alg alg, const unsigned char *material, size_t n,
+    char *out, size_t outlen)
+{
+	unsigned char h[crypto_hash_sha256_BYTES];
+	char hx[2 * sizeof(h) + 1];
+
+	crypto_hash_sha256(h, material, n);
+	hex_encode(h, sizeof(h), hx);
+	hx[16] = '\0';
+	snprintf(out, outlen, "%s:%s", alg == ALG_ED25519 ? "ed25519" :
+	    "hmac-sha256", hx);
 }
 
 void

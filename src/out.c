@@ -7,6 +7,8 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include "buf.h"
+#include "clock.h"
 #include "out.h"
 
 #define OUT_SLOW_WRITE_NS 1000000ull     /* 1 ms */

@@ -3,7 +3,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -11,30 +10,35 @@
 #include "jcs.h"
 #include "probe.h"
 #include "stats.h"
+#include "utf8.h"
+
+/* In the order their readings are due after readiness. */
+static const struct probe_ops *const probe_table[] = {
+	&probe_cgroup_ops, &probe_fc_ops, &probe_tap_ops, &probe_nft_ops,
+};
 
 int
-probe_open_all(const struct config *cfg, struct probe *probes, probe_sink sink,
-    void *ctx, uint64_t now)
+probe_open_all(const struct probe_config *cfg, struct probe *probes,
+    probe_sink sink, void *ctx, uint64_t now)
 {
-	void (*init[PROBE_MAX])(struct probe *);
-	int n = 0, i;
+	size_t i;
+	int n = 0;
 
-	if (cfg->cgroup_dir)
-		init[n++] = probe_cgroup_init;
-	if (cfg->fc_metrics)
-		init[n++] = probe_fc_init;
-	if (cfg->tap_ifname)
-		init[n++] = probe_tap_init;
-	if (cfg->nft_table)
-		init[n++] = probe_nft_init;
-	for (i = 0; i < n; i++) {
-		memset(&probes[i], 0, sizeof(probes[i]));
-		probes[i].cfg = cfg;
-		probes[i].fd = -1;
-		probes[i].sink = sink;
-		probes[i].sink_ctx = ctx;
-		probes[i].next_ns = now;
-		init[i](&probes[i]);
+	for (i = 0; i < sizeof(probe_table) / sizeof(probe_table[0]); i++) {
+		struct probe *p = &probes[n];
+
+		if (!probe_table[i]->wanted(cfg))
+			continue;
+		memset(p, 0, sizeof(*p));
+		p->ops = probe_table[i];
+		p->cfg = cfg;
+		p->fd = -1;
+		p->sink = sink;
+		p->sink_ctx = ctx;
+		p->next_ns = now;
+		if (p->ops->open != NULL)
+			p->ops->open(p);
+		n++;
 	}
 	return n;
 }
@@ -52,7 +56,7 @@ probe_close_all(struct probe *probes, int n)
 uint64_t
 probe_next(const struct probe *p, uint64_t from)
 {
-	return from + p->cfg->probe_interval_ms * 1000000ull;
+	return from + p->cfg->interval_ms * 1000000ull;
 }
 
 void
@@ -74,59 +78,6 @@ probe_report(struct probe *p, json_t *inputs, json_t *output, const char *error)
 			json_object_set_new(inputs, "recovered", json_true());
 	}
 	p->sink(p->sink_ctx, p, inputs, output, NULL);
-}
-
-static json_t *
-safe_scalar(json_t *v)
-{
-	char s[40];
-
-	if (json_is_real(v)) {
-		double d = json_real_value(v);
-		int prec;
-
-		/* the shortest text that reads back as the same double */
-		for (prec = 15; prec <= 17; prec++) {
-			snprintf(s, sizeof(s), "%.*g", prec, d);
-			if (strtod(s, NULL) == d)
-				break;
-		}
-		return json_string(s);
-	}
-	if (json_is_integer(v)) {
-		json_int_t x = json_integer_value(v);
-
-		if (x > JCS_MAX_SAFE_INT || x < -JCS_MAX_SAFE_INT) {
-			snprintf(s, sizeof(s), "%lld", (long long)x);
-			return json_string(s);
-		}
-	}
-	return NULL;
-}
-
-void
-probe_json_safe(json_t *v)
-{
-	size_t i;
-	const char *k;
-	json_t *m, *r;
-
-	if (json_is_object(v)) {
-		json_object_foreach(v, k, m) {
-			if ((r = safe_scalar(m)) != NULL)
-				json_object_set_new(v, k, r);
-			else
-				probe_json_safe(m);
-		}
-	} else if (json_is_array(v)) {
-		for (i = 0; i < json_array_size(v); i++) {
-			m = json_array_get(v, i);
-			if ((r = safe_scalar(m)) != NULL)
-				json_array_set_new(v, i, r);
-			else
-				probe_json_safe(m);
-		}
-	}
 }
 
 json_t *
@@ -151,7 +102,7 @@ probe_parse_kv(const char *text)
 			v = strtoull(sp + 1, &end, 10);
 			if (errno == 0 && end == line + len && end > sp + 1 &&
 			    utf8_valid((const uint8_t *)key, strlen(key)))
-				json_object_set_new(o, key, stats_u64(v));
+				json_object_set_new(o, key, jcs_u64(v));
 		}
 		line += len + (nl ? 1 : 0);
 	}

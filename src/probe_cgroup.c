@@ -48,14 +48,18 @@ cgroup_due(struct probe *p, uint64_t now)
 	p->next_ns = probe_next(p, now);
 }
 
-static const struct probe_ops cgroup_ops = {
-	.due = cgroup_due, .ready = NULL, .close = NULL,
-};
-
-void
-probe_cgroup_init(struct probe *p)
+static int
+cgroup_wanted(const struct probe_config *c)
 {
-	p->source = "host.cgroup";
-	p->name = "cgroup";
-	p->ops = &cgroup_ops;
+	return c->cgroup_dir != NULL;
 }
+
+const struct probe_ops probe_cgroup_ops = {
+	.name = "cgroup",
+	.source = "host.cgroup",
+	.wanted = cgroup_wanted,
+	.open = NULL,
+	.due = cgroup_due,
+	.ready = NULL,
+	.close = NULL,
+};

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "jcs.h"
 #include "probe.h"
 #include "util.h"
 
@@ -92,7 +93,7 @@ fc_line(struct probe *p, const char *line, size_t n)
 		fc_report_error(p, err);
 		return;
 	}
-	probe_json_safe(v);
+	jcs_make_safe(v);
 	inputs = json_object();
 	json_object_set_new(inputs, "path", json_string(p->cfg->fc_metrics));
 	probe_report(p, inputs, v, NULL);
@@ -181,12 +182,8 @@ fc_close(struct probe *p)
 	p->fd = -1;
 }
 
-static const struct probe_ops fc_ops = {
-	.due = fc_due, .ready = fc_ready, .close = fc_close,
-};
-
-void
-probe_fc_init(struct probe *p)
+static void
+fc_setup(struct probe *p)
 {
 	struct fc_state *s = xmalloc(sizeof(*s));
 
@@ -194,9 +191,6 @@ probe_fc_init(struct probe *p)
 	s->fd = -1;
 	s->spare_wr = -1;
 	s->line = xmalloc(FC_LINE_MAX + 1);
-	p->source = "host.fc_metrics";
-	p->name = "fc_metrics";
-	p->ops = &fc_ops;
 	p->state = s;
 	p->every_error = 1;
 	/* open now, before readiness, so Firecracker can open the write end;
@@ -205,3 +199,19 @@ probe_fc_init(struct probe *p)
 	if (fc_open(p, 0) == 0 && s->is_fifo)
 		p->next_ns = 0;
 }
+
+static int
+fc_wanted(const struct probe_config *c)
+{
+	return c->fc_metrics != NULL;
+}
+
+const struct probe_ops probe_fc_ops = {
+	.name = "fc_metrics",
+	.source = "host.fc_metrics",
+	.wanted = fc_wanted,
+	.open = fc_setup,
+	.due = fc_due,
+	.ready = fc_ready,
+	.close = fc_close,
+};

@@ -15,6 +15,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "jcs.h"
+#include "buf.h"
 #include "probe.h"
 #include "stats.h"
 #include "util.h"
@@ -31,17 +33,29 @@ struct nft_state {
 	struct buf text;
 };
 
+/* The one command line: run by nft_start, recorded in every reading. */
+static void
+nft_argv(const struct probe *p, const char *argv[7])
+{
+	argv[0] = p->cfg->nft_bin;
+	argv[1] = "-j";
+	argv[2] = "list";
+	argv[3] = "table";
+	argv[4] = "inet";
+	argv[5] = p->cfg->nft_table;
+	argv[6] = NULL;
+}
+
 static json_t *
 nft_inputs(const struct probe *p)
 {
 	json_t *in = json_object(), *argv = json_array();
+	const char *args[7];
+	size_t i;
 
-	json_array_append_new(argv, json_string(p->cfg->nft_bin));
-	json_array_append_new(argv, json_string("-j"));
-	json_array_append_new(argv, json_string("list"));
-	json_array_append_new(argv, json_string("table"));
-	json_array_append_new(argv, json_string("inet"));
-	json_array_append_new(argv, json_string(p->cfg->nft_table));
+	nft_argv(p, args);
+	for (i = 0; args[i] != NULL; i++)
+		json_array_append_new(argv, json_string(args[i]));
 	json_object_set_new(in, "command", argv);
 	json_object_set_new(in, "table", json_string(p->cfg->nft_table));
 	return in;
@@ -105,7 +119,7 @@ rows_from(json_t *doc, const char **why)
 			break;
 		}
 	}
-	probe_json_safe(rows);
+	jcs_make_safe(rows);
 	return rows;
 }
 
@@ -163,7 +177,7 @@ nft_start(struct probe *p, uint64_t now)
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
 	sigset_t none, dfl;
-	char *argv[7];
+	const char *argv[7];
 	int pipefd[2], rc;
 
 	s->started = now;
@@ -174,13 +188,7 @@ nft_start(struct probe *p, uint64_t now)
 		p->next_ns = probe_next(p, now);
 		return;
 	}
-	argv[0] = (char *)(uintptr_t)p->cfg->nft_bin;
-	argv[1] = "-j";
-	argv[2] = "list";
-	argv[3] = "table";
-	argv[4] = "inet";
-	argv[5] = (char *)(uintptr_t)p->cfg->nft_table;
-	argv[6] = NULL;
+	nft_argv(p, argv);
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDOUT_FILENO);
 	posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
@@ -192,7 +200,10 @@ nft_start(struct probe *p, uint64_t now)
 	posix_spawnattr_setsigmask(&attr, &none);
 	posix_spawnattr_setsigdefault(&attr, &dfl);
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-	rc = posix_spawnp(&s->pid, p->cfg->nft_bin, &fa, &attr, argv, environ);
+	/* posix_spawn takes char *const[] for historical reasons; it does
+	 * not write to the strings */
+	rc = posix_spawnp(&s->pid, p->cfg->nft_bin, &fa, &attr,
+	    (char *const *)(uintptr_t)argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&attr);
 	close(pipefd[1]);
@@ -282,20 +293,29 @@ nft_close(struct probe *p)
 	p->state = NULL;
 }
 
-static const struct probe_ops nft_ops = {
-	.due = nft_due, .ready = nft_ready, .close = nft_close,
-};
-
-void
-probe_nft_init(struct probe *p)
+static void
+nft_open(struct probe *p)
 {
 	struct nft_state *s = xmalloc(sizeof(*s));
 
 	memset(s, 0, sizeof(*s));
 	s->out = -1;
 	buf_init(&s->text, 4096, NFT_OUTPUT_MAX);
-	p->source = "host.nftables";
-	p->name = "nftables";
-	p->ops = &nft_ops;
 	p->state = s;
 }
+
+static int
+nft_wanted(const struct probe_config *c)
+{
+	return c->nft_table != NULL;
+}
+
+const struct probe_ops probe_nft_ops = {
+	.name = "nftables",
+	.source = "host.nftables",
+	.wanted = nft_wanted,
+	.open = nft_open,
+	.due = nft_due,
+	.ready = nft_ready,
+	.close = nft_close,
+};

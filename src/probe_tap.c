@@ -8,8 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jcs.h"
 #include "probe.h"
 #include "stats.h"
+#include "utf8.h"
 #include "util.h"
 
 static const char *const counters[] = {
@@ -41,7 +43,7 @@ num_or_null(const char *s)
 
 	if (s == NULL || parse_u64(s, 0, UINT64_MAX, &v) != 0)
 		return json_null();
-	return stats_u64(v);
+	return jcs_u64(v);
 }
 
 static void
@@ -80,14 +82,18 @@ tap_due(struct probe *p, uint64_t now)
 	probe_report(p, inputs, out, NULL);
 }
 
-static const struct probe_ops tap_ops = {
-	.due = tap_due, .ready = NULL, .close = NULL,
-};
-
-void
-probe_tap_init(struct probe *p)
+static int
+tap_wanted(const struct probe_config *c)
 {
-	p->source = "host.tap_link";
-	p->name = "tap_link";
-	p->ops = &tap_ops;
+	return c->tap_ifname != NULL;
 }
+
+const struct probe_ops probe_tap_ops = {
+	.name = "tap_link",
+	.source = "host.tap_link",
+	.wanted = tap_wanted,
+	.open = NULL,
+	.due = tap_due,
+	.ready = NULL,
+	.close = NULL,
+};

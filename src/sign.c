@@ -5,6 +5,7 @@
 
 #include <sodium.h>
 
+#include "encode.h"
 #include "sign.h"
 #include "util.h"
 
@@ -63,18 +64,4 @@ sign_verify_hmac(const unsigned char *key, size_t keylen, const uint8_t *msg,
 	ok = sodium_memcmp(mac, sig, sizeof(mac)) == 0;
 	sodium_memzero(&st, sizeof(st));
 	return ok;
-}
-
-void
-sign_default_kid(enum key_alg alg, const unsigned char *material, size_t n,
-    char *out, size_t outlen)
-{
-	unsigned char h[crypto_hash_sha256_BYTES];
-	char hx[2 * sizeof(h) + 1];
-
-	crypto_hash_sha256(h, material, n);
-	hex_encode(h, sizeof(h), hx);
-	hx[16] = '\0';
-	snprintf(out, outlen, "%s:%s", alg == ALG_ED25519 ? "ed25519" :
-	    "hmac-sha256", hx);
 }

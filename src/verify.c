@@ -11,6 +11,9 @@
 
 #include <jansson.h>
 
+#include "buf.h"
+#include "encode.h"
+#include "event.h"
 #include "jcs.h"
 #include "sign.h"
 #include "util.h"
@@ -211,13 +214,13 @@ verify_line(struct verify *v, const char *line, size_t n, char *why, size_t whyl
 		    (unsigned long long)seq, (unsigned long long)st->last_seq,
 		    (unsigned long long)(seq - st->last_seq - 1));
 	st->last_seq = seq;
-	if (strncmp(type, "cell.observability.guest.", 25) == 0 &&
-	    strcmp(type + 25, "agent_silenced") != 0 &&
-	    strcmp(type + 25, "agent_resumed") != 0)
+	if (strncmp(type, EVENT_TYPE_GUEST, strlen(EVENT_TYPE_GUEST)) == 0 &&
+	    strcmp(type, EVENT_AGENT_SILENCED) != 0 &&
+	    strcmp(type, EVENT_AGENT_RESUMED) != 0)
 		st->guest_events++;
-	if (strcmp(type, "cell.observability.host.telemetry.frames_rejected") == 0)
+	if (strcmp(type, EVENT_FRAMES_REJECTED) == 0)
 		st->summary_rejected += data_u64(data, "frames_rejected", &okc);
-	if (strcmp(type, "cell.observability.host.telemetry.stopped") == 0) {
+	if (strcmp(type, EVENT_STOPPED) == 0) {
 		uint64_t acc = data_u64(data, "frames_accepted", &okc);
 		uint64_t hb = data_u64(data, "heartbeats", &okc);
 		uint64_t rej = data_u64(data, "frames_rejected", &okc);

@@ -8,10 +8,12 @@
  * whatever a frame declares.
  */
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cbor.h>
 
+#include "utf8.h"
 #include "util.h"
 #include "wire.h"
 
@@ -427,6 +429,22 @@ wire_reasm_partial(const struct wire_reasm *r)
 	return r->hdr_have > 0 && !(r->body != NULL && r->body_have == r->body_len);
 }
 
+int
+wire_reasm_end(struct wire_reasm *r)
+{
+	if (!wire_reasm_partial(r))
+		return 0;
+	r->err.reason = WIRE_TRUNCATED_FRAME;
+	if (r->hdr_have < 4)
+		snprintf(r->err.detail, sizeof(r->err.detail), "input ended "
+		    "inside a length prefix (%zu of 4 bytes)", r->hdr_have);
+	else
+		snprintf(r->err.detail, sizeof(r->err.detail), "input ended "
+		    "inside a frame (%zu of %u body bytes)", r->body_have,
+		    (unsigned)r->body_len);
+	return 1;
+}
+
 enum wire_step
 wire_reasm_push(struct wire_reasm *r, const uint8_t *p, size_t n, size_t *used,
     const uint8_t **body, size_t *blen)
@@ -450,11 +468,18 @@ wire_reasm_push(struct wire_reasm *r, const uint8_t *p, size_t n, size_t *used,
 		if (r->body_len == 0) {
 			r->hdr_have = 0;
 			*used = i;
+			r->err.reason = WIRE_EMPTY_FRAME;
+			snprintf(r->err.detail, sizeof(r->err.detail),
+			    "zero-length frame");
 			return WIRE_STEP_EMPTY;
 		}
 		/* the declared length is checked before anything is buffered */
 		if (r->body_len > r->max) {
 			*used = i;
+			r->err.reason = WIRE_FRAME_TOO_LARGE;
+			snprintf(r->err.detail, sizeof(r->err.detail),
+			    "declared %u bytes, limit %zu", (unsigned)r->body_len,
+			    r->max);
 			return WIRE_STEP_ERROR;
 		}
 		if (n - i >= r->body_len) {

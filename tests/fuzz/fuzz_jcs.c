@@ -9,7 +9,9 @@
 
 #include <jansson.h>
 
+#include "buf.h"
 #include "jcs.h"
+#include "utf8.h"
 #include "util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -4,6 +4,7 @@
  */
 #include <stdlib.h>
 
+#include "buf.h"
 #include "event.h"
 #include "jcs.h"
 #include "sign.h"

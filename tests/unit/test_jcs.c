@@ -1,4 +1,5 @@
 /* test_jcs.c - RFC 8785 rules: escaping, ordering by UTF-16, integers. */
+#include "buf.h"
 #include "jcs.h"
 #include "t.h"
 

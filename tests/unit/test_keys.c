@@ -9,6 +9,7 @@
 
 #include <sodium.h>
 
+#include "encode.h"
 #include "keys.h"
 #include "sign.h"
 #include "t.h"

@@ -1,4 +1,5 @@
 /* test_probe.c - the probes' parsing helpers. */
+#include "jcs.h"
 #include "probe.h"
 #include "t.h"
 
@@ -25,7 +26,7 @@ json_made_safe(void)
 	    "\"a\":[1.5,{\"x\":-9007199254740992}]}", 0, &e);
 
 	T_ASSERT(v != NULL);
-	probe_json_safe(v);
+	jcs_make_safe(v);
 	T_EQ_STR(json_string_value(json_object_get(v, "f")), "0.1");
 	T_EQ_STR(json_string_value(json_object_get(v, "big")), "9007199254740992");
 	T_ASSERT(json_is_integer(json_object_get(v, "ok")));

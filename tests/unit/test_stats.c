@@ -1,5 +1,7 @@
 /* test_stats.c - token buckets and the rejection summary's pacing. */
+#include "bucket.h"
 #include "stats.h"
+#include "summary.h"
 #include "t.h"
 
 #define S 1000000000ull
@@ -37,22 +39,22 @@ bucket_unlimited(void)
 static void
 summary_first_at_once_then_per_second(void)
 {
-	struct report r = { 0 };
+	struct reject_summary r = { 0 };
 	json_t *o;
 
-	T_EQ_INT(report_deadline(&r), 0);
-	report_reject(&r, WIRE_MALFORMED_CBOR, 3, "first");
-	report_reject(&r, WIRE_WRONG_TYPE, 4, "second");
-	T_ASSERT(report_deadline(&r) != 0 && report_deadline(&r) <= 5 * S);
-	o = report_take(&r, 5 * S);
+	T_EQ_INT(summary_deadline(&r), 0);
+	summary_reject(&r, WIRE_MALFORMED_CBOR, 3, "first");
+	summary_reject(&r, WIRE_WRONG_TYPE, 4, "second");
+	T_ASSERT(summary_deadline(&r) != 0 && summary_deadline(&r) <= 5 * S);
+	o = summary_take(&r, 5 * S);
 	T_EQ_INT(json_integer_value(json_object_get(o, "frames_rejected")), 2);
 	T_EQ_STR(json_string_value(json_object_get(json_object_get(o, "example"), "detail")), "first");
 	T_EQ_INT(json_integer_value(json_object_get(json_object_get(o, "counts"), "wrong_type")), 1);
 	json_decref(o);
-	T_EQ_INT(report_deadline(&r), 0);
-	report_refused(&r);
-	T_ASSERT(report_deadline(&r) == 6 * S);       /* a second after the last */
-	o = report_take(&r, 6 * S);
+	T_EQ_INT(summary_deadline(&r), 0);
+	summary_refused(&r);
+	T_ASSERT(summary_deadline(&r) == 6 * S);       /* a second after the last */
+	o = summary_take(&r, 6 * S);
 	T_EQ_INT(json_integer_value(json_object_get(o, "connections_refused")), 1);
 	T_ASSERT(json_is_null(json_object_get(o, "example")));
 	json_decref(o);

@@ -1,7 +1,11 @@
 /* test_util.c - numbers, durations, time format, UTF-8, base64url. */
 #include <stdint.h>
 
+#include "buf.h"
+#include "clock.h"
+#include "encode.h"
 #include "t.h"
+#include "utf8.h"
 #include "util.h"
 
 static void

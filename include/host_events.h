@@ -1,0 +1,37 @@
+/*
+ * host_events.h - the data of the events the host writes about itself
+ * (SPEC section 5): started, agent_silenced/resumed, connection
+ * opened/closed, host probe readings. Each builder returns a new JSON
+ * object for event_json(); attribution is added there.
+ */
+#ifndef HOST_EVENTS_H
+#define HOST_EVENTS_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "config.h"
+#include "conn.h"
+#include "keepalive.h"
+#include "probe.h"
+
+/* started: where we listen, who we are, the effective limits, the key. */
+json_t *hostev_started(const struct config *cfg, const char *listen_path);
+
+/* agent_silenced after silent_ns without a frame. */
+json_t *hostev_silenced(const struct config *cfg, const struct keepalive *ka,
+    uint64_t silent_ns, uint64_t frames_accepted);
+
+/* agent_resumed after silent_ns. */
+json_t *hostev_resumed(uint64_t silent_ns);
+
+/* connection_opened (reason NULL) or connection_closed. */
+json_t *hostev_connection(const struct conn *c, const char *reason);
+
+/* A host probe reading at real-time ns; inputs and output (NULL for a
+ * failure, with error set) are consumed. */
+json_t *hostev_probe(const struct probe *p, json_t *inputs, json_t *output,
+    const char *error, uint64_t real);
+
+#endif

@@ -1,0 +1,110 @@
+/*
+ * host_events.c - data of the host's own events (see include/host_events.h).
+ */
+#include <unistd.h>
+
+#include "clock.h"
+#include "encode.h"
+#include "host_events.h"
+#include "jcs.h"
+
+#define MS 1000000ull
+
+json_t *
+hostev_started(const struct config *cfg, const char *listen_path)
+{
+	json_t *o = json_object(), *lim = json_object();
+
+	json_object_set_new(o, "listen_path", json_string(listen_path));
+	json_object_set_new(o, "pid", json_integer(getpid()));
+	json_object_set_new(o, "version", json_string(VERSION));
+	json_object_set_new(lim, "max_frame_bytes",
+	    jcs_u64(cfg->intake.max_frame));
+	json_object_set_new(lim, "max_connections",
+	    jcs_u64(cfg->intake.max_connections));
+	json_object_set_new(lim, "frame_timeout_ms",
+	    jcs_u64(cfg->intake.frame_timeout_ms));
+	json_object_set_new(lim, "silence_timeout_ms",
+	    jcs_u64(cfg->silence_timeout_ms));
+	json_object_set_new(lim, "checkpoint_interval_ms",
+	    jcs_u64(cfg->checkpoint_ms));
+	json_object_set_new(lim, "probe_interval_ms",
+	    jcs_u64(cfg->probes.interval_ms));
+	json_object_set_new(lim, "rate_limit", jcs_u64(cfg->intake.rate_limit));
+	json_object_set_new(lim, "rate_burst", jcs_u64(cfg->intake.rate_burst));
+	json_object_set_new(o, "limits", lim);
+	json_object_set_new(o, "sigalg", json_string(keys_alg_name(cfg->key.alg)));
+	json_object_set_new(o, "sigkid", cfg->key.alg == ALG_OFF ? json_null() :
+	    json_string(cfg->key.kid));
+	if (cfg->key.alg == ALG_ED25519) {
+		char pk[64];
+
+		b64url_encode(cfg->key.pk, sizeof(cfg->key.pk), pk);
+		json_object_set_new(o, "public_key", json_string(pk));
+	}
+	return o;
+}
+
+json_t *
+hostev_silenced(const struct config *cfg, const struct keepalive *ka,
+    uint64_t silent_ns, uint64_t frames_accepted)
+{
+	json_t *o = json_object();
+	char ts[31];
+
+	json_object_set_new(o, "silence_timeout_ms",
+	    jcs_u64(cfg->silence_timeout_ms));
+	json_object_set_new(o, "silent_for_ms", jcs_u64(silent_ns / MS));
+	if (ka->last_frame_real) {
+		rfc3339_ns(ka->last_frame_real, ts);
+		json_object_set_new(o, "last_frame_at", json_string(ts));
+	} else {
+		json_object_set_new(o, "last_frame_at", json_null());
+	}
+	json_object_set_new(o, "frames_accepted", jcs_u64(frames_accepted));
+	return o;
+}
+
+json_t *
+hostev_resumed(uint64_t silent_ns)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "silent_for_ms", jcs_u64(silent_ns / MS));
+	return o;
+}
+
+json_t *
+hostev_connection(const struct conn *c, const char *reason)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "connection", jcs_u64(c->id));
+	json_object_set_new(o, "peer_pid", c->have_cred ?
+	    json_integer(c->peer_pid) : json_null());
+	json_object_set_new(o, "peer_uid", c->have_cred ?
+	    json_integer(c->peer_uid) : json_null());
+	if (reason != NULL) {
+		json_object_set_new(o, "reason", json_string(reason));
+		json_object_set_new(o, "frames_accepted",
+		    jcs_u64(c->frames_accepted));
+	}
+	return o;
+}
+
+json_t *
+hostev_probe(const struct probe *p, json_t *inputs, json_t *output,
+    const char *error, uint64_t real)
+{
+	json_t *o = json_object();
+	char ts[31];
+
+	rfc3339_ns(real, ts);
+	json_object_set_new(o, "host_received_at", json_string(ts));
+	json_object_set_new(o, "probe_source", json_string(p->ops->source));
+	json_object_set_new(o, "inputs", inputs);
+	json_object_set_new(o, "output", output ? output : json_null());
+	if (error != NULL)
+		json_object_set_new(o, "error", json_string(error));
+	return o;
+}
