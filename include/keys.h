@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 enum key_alg { ALG_NONE = 0, ALG_OFF, ALG_ED25519, ALG_HMAC };
 
@@ -75,6 +76,23 @@ void keys_generate(enum key_alg alg, struct key *k);
 
 /* Base64url text of the secret (seed for Ed25519); out >= 90 bytes. */
 void keys_secret_text(const struct key *k, char *out);
+
+/* Create path exclusively (never overwrite, never follow a symlink) with
+ * mode and write text. Returns 0, or 73 (exists), 71, 74 with err set. */
+int keys_write_new(const char *path, const char *text, mode_t mode,
+    char *err, size_t errlen);
+
+/* keygen's files: PREFIX.key (0600) and, for Ed25519, PREFIX.pub (0644).
+ * Returns 0 or an exit code with err set. */
+int keys_save(const struct key *k, const char *prefix, char *err,
+    size_t errlen);
+
+/* An Ed25519 public key from its text, or from a file. 0, or an exit code
+ * (66 missing, 77 unreadable, 78 not a public key) with err set. */
+int keys_parse_public(const char *text, size_t n, unsigned char pk[32],
+    char *err, size_t errlen);
+int keys_load_public(const char *path, unsigned char pk[32], char *err,
+    size_t errlen);
 
 void keys_free(struct key *k);
 

@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "keys.h"
 
@@ -41,6 +42,15 @@ void verify_init(struct verify *v);
 /* Register keys; return 0, or -1 when the table is full. */
 int verify_add_ed25519(struct verify *v, const char *kid, const unsigned char pk[32]);
 int verify_add_hmac(struct verify *v, const struct key *k);
+
+/* Add every key of a {"kid": "base64url public key"} file. 0, or an exit
+ * code with err set. */
+int verify_add_keys_json(struct verify *v, const char *path, char *err,
+    size_t errlen);
+
+/* Check every line of in; problems go to stderr as "verify: line N: why",
+ * verified lines to print when it is not NULL. */
+void verify_stream(struct verify *v, FILE *in, FILE *print);
 
 /* Check one line (without its '\n'). Returns 1 when it verified; otherwise 0
  * with why set (no line number: the caller adds it). */

@@ -26,6 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define WIRE_LEN_BYTES 4         /* the length prefix */
 #define WIRE_CONTENT_VERSION_MAJOR 1
 #define WIRE_CONTENT_VERSION 0x0100
 #define WIRE_MAX_FRAME_DEFAULT 4096
@@ -110,7 +111,7 @@ int wire_source_name_ok(const char *name);
  */
 struct wire_reasm {
 	size_t max;             /* maximum body bytes */
-	uint8_t hdr[4];
+	uint8_t hdr[WIRE_LEN_BYTES];
 	size_t hdr_have;
 	uint32_t body_len;
 	size_t body_have;
@@ -144,6 +145,10 @@ int wire_reasm_partial(const struct wire_reasm *r);
 /* The input has ended: 1 with r->err set (truncated_frame) when it ended
  * inside a frame, 0 when it ended cleanly between frames. */
 int wire_reasm_end(struct wire_reasm *r);
+
+/* The u32 little-endian length prefix. */
+void wire_put_len(uint8_t out[WIRE_LEN_BYTES], uint32_t len);
+uint32_t wire_get_len(const uint8_t in[WIRE_LEN_BYTES]);
 
 /* Encode a v1 frame (length prefix + body) into out; returns total bytes or 0
  * when it does not fit. For the simulator and tests; not for guest input. */

@@ -298,6 +298,115 @@ keys_kid(enum key_alg alg, const unsigned char *material, size_t n,
 	    "hmac-sha256", hx);
 }
 
+int
+keys_write_new(const char *path, const char *text, mode_t mode, char *err,
+    size_t errlen)
+{
+	size_t n = strlen(text), off = 0;
+	int fd;
+
+	/* exclusive and no symlinks: never overwrite, never follow */
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd < 0) {
+		if (errno == EEXIST) {
+			snprintf(err, errlen, "%s already exists; refusing to "
+			    "overwrite a key (choose another PREFIX or remove it)",
+			    path);
+			return EXIT_INUSE;
+		}
+		snprintf(err, errlen, "cannot create %s: %s", path,
+		    strerror(errno));
+		return EXIT_OSERR;
+	}
+	while (off < n) {
+		ssize_t w = write(fd, text + off, n - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		off += (size_t)w;
+	}
+	if (off < n || fsync(fd) != 0) {
+		snprintf(err, errlen, "cannot write %s: %s", path,
+		    off < n && errno == 0 ? "short write" : strerror(errno));
+		close(fd);
+		return EXIT_IOERR;
+	}
+	if (close(fd) != 0) {
+		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+		return EXIT_IOERR;
+	}
+	return 0;
+}
+
+int
+keys_save(const struct key *k, const char *prefix, char *err, size_t errlen)
+{
+	char path[4096], pub[64], *text;
+	int rc;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s.key", prefix) >= sizeof(path)) {
+		snprintf(err, errlen, "PREFIX is too long");
+		return EXIT_USAGE;
+	}
+	/* the key text is secret too: guarded memory, wiped on release */
+	text = sodium_malloc(KEY_TEXT_MAX);
+	if (text == NULL)
+		die(EXIT_OSERR, "cannot allocate locked memory for the key");
+	keys_secret_text(k, text);
+	text[strlen(text) + 1] = '\0';
+	text[strlen(text)] = '\n';
+	rc = keys_write_new(path, text, 0600, err, errlen);
+	sodium_free(text);
+	if (rc != 0 || k->alg != ALG_ED25519)
+		return rc;
+	b64url_encode(k->pk, sizeof(k->pk), pub);
+	pub[strlen(pub) + 1] = '\0';
+	pub[strlen(pub)] = '\n';
+	snprintf(path, sizeof(path), "%s.pub", prefix);
+	return keys_write_new(path, pub, 0644, err, errlen);
+}
+
+int
+keys_parse_public(const char *text, size_t n, unsigned char pk[32], char *err,
+    size_t errlen)
+{
+	unsigned char raw[64];
+
+	if (b64url_decode(text, n, raw, sizeof(raw)) != 32) {
+		snprintf(err, errlen, "not a base64url Ed25519 public key (32 "
+		    "bytes); use the PREFIX.pub file from keygen");
+		return EXIT_CONFIG;
+	}
+	memcpy(pk, raw, 32);
+	return 0;
+}
+
+int
+keys_load_public(const char *path, unsigned char pk[32], char *err,
+    size_t errlen)
+{
+	char text[KEY_TEXT_MAX], why[200];
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK), rc;
+	ssize_t n;
+
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+		return errno == ENOENT ? EXIT_NOINPUT : EXIT_NOPERM;
+	}
+	n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (n < 0) {
+		snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+		return EXIT_NOINPUT;
+	}
+	rc = keys_parse_public(text, (size_t)n, pk, why, sizeof(why));
+	if (rc != 0)
+		snprintf(err, errlen, "%s: %s", path, why);
+	return rc;
+}
+
 void
 keys_free(struct key *k)
 {

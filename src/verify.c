@@ -257,6 +257,65 @@ out:
 }
 
 int
+verify_add_keys_json(struct verify *v, const char *path, char *err,
+    size_t errlen)
+{
+	json_error_t je;
+	json_t *o = json_load_file(path, 0, &je), *val;
+	const char *kid;
+	char why[200];
+	unsigned char pk[32];
+	int rc = 0;
+
+	if (o == NULL || !json_is_object(o)) {
+		snprintf(err, errlen, "--keys-json %s: expected {\"kid\": "
+		    "\"base64url public key\"}: %s", path,
+		    o ? "not an object" : je.text);
+		json_decref(o);
+		return EXIT_CONFIG;
+	}
+	json_object_foreach(o, kid, val) {
+		if (!json_is_string(val)) {
+			snprintf(err, errlen, "%s: key %s is not a string", path, kid);
+			rc = EXIT_CONFIG;
+		} else if (keys_parse_public(json_string_value(val),
+		    json_string_length(val), pk, why, sizeof(why)) != 0) {
+			snprintf(err, errlen, "%s: key %s: %s", path, kid, why);
+			rc = EXIT_CONFIG;
+		} else if (verify_add_ed25519(v, kid, pk) != 0) {
+			snprintf(err, errlen, "too many keys (at most %d)",
+			    VERIFY_MAX_KEYS);
+			rc = EXIT_USAGE;
+		}
+		if (rc != 0)
+			break;
+	}
+	json_decref(o);
+	return rc;
+}
+
+void
+verify_stream(struct verify *v, FILE *in, FILE *print)
+{
+	char *line = NULL, why[256];
+	size_t cap = 0;
+	ssize_t n;
+
+	while ((n = getline(&line, &cap, in)) >= 0) {
+		if (n > 0 && line[n - 1] == '\n')
+			n--;
+		if (!verify_line(v, line, (size_t)n, why, sizeof(why))) {
+			fprintf(stderr, "verify: line %llu: %s\n",
+			    (unsigned long long)v->lineno, why);
+		} else if (print != NULL) {
+			fwrite(line, 1, (size_t)n, print);
+			fputc('\n', print);
+		}
+	}
+	free(line);
+}
+
+int
 verify_finish(struct verify *v, char *why, size_t whylen)
 {
 	size_t i;

@@ -435,7 +435,7 @@ wire_reasm_end(struct wire_reasm *r)
 	if (!wire_reasm_partial(r))
 		return 0;
 	r->err.reason = WIRE_TRUNCATED_FRAME;
-	if (r->hdr_have < 4)
+	if (r->hdr_have < WIRE_LEN_BYTES)
 		snprintf(r->err.detail, sizeof(r->err.detail), "input ended "
 		    "inside a length prefix (%zu of 4 bytes)", r->hdr_have);
 	else
@@ -455,7 +455,7 @@ wire_reasm_push(struct wire_reasm *r, const uint8_t *p, size_t n, size_t *used,
 		/* the previous call delivered from our buffer: give it back */
 		wire_reasm_free(r);
 	}
-	while (r->hdr_have < 4) {
+	while (r->hdr_have < WIRE_LEN_BYTES) {
 		if (i == n) {
 			*used = i;
 			return WIRE_STEP_MORE;
@@ -463,8 +463,7 @@ wire_reasm_push(struct wire_reasm *r, const uint8_t *p, size_t n, size_t *used,
 		r->hdr[r->hdr_have++] = p[i++];
 	}
 	if (r->body == NULL) {	/* a new body: nothing of it is held yet */
-		r->body_len = (uint32_t)r->hdr[0] | (uint32_t)r->hdr[1] << 8 |
-		    (uint32_t)r->hdr[2] << 16 | (uint32_t)r->hdr[3] << 24;
+		r->body_len = wire_get_len(r->hdr);
 		if (r->body_len == 0) {
 			r->hdr_have = 0;
 			*used = i;
@@ -505,6 +504,22 @@ wire_reasm_push(struct wire_reasm *r, const uint8_t *p, size_t n, size_t *used,
 	return WIRE_STEP_FRAME;
 }
 
+void
+wire_put_len(uint8_t out[WIRE_LEN_BYTES], uint32_t len)
+{
+	out[0] = (uint8_t)(len & 0xFF);
+	out[1] = (uint8_t)(len >> 8 & 0xFF);
+	out[2] = (uint8_t)(len >> 16 & 0xFF);
+	out[3] = (uint8_t)(len >> 24 & 0xFF);
+}
+
+uint32_t
+wire_get_len(const uint8_t in[WIRE_LEN_BYTES])
+{
+	return (uint32_t)in[0] | (uint32_t)in[1] << 8 | (uint32_t)in[2] << 16 |
+	    (uint32_t)in[3] << 24;
+}
+
 /* ---- encoder (simulator and tests only) ---- */
 
 static size_t
@@ -522,7 +537,7 @@ put_text(uint8_t *out, size_t cap, const char *s)
 size_t
 wire_encode(const struct wire_frame *f, uint8_t *out, size_t cap)
 {
-	size_t off = 4, w;
+	size_t off = WIRE_LEN_BYTES, w;
 	uint32_t body;
 
 #define PUT(expr) do { if (off > cap || (w = (expr)) == 0) return 0; off += w; } while (0)
@@ -538,10 +553,7 @@ wire_encode(const struct wire_frame *f, uint8_t *out, size_t cap)
 	PUT(put_text(out + off, cap - off, "guest_monotonic_ns"));
 	PUT(cbor_encode_uint(f->guest_monotonic_ns, out + off, cap - off));
 #undef PUT
-	body = (uint32_t)(off - 4);
-	out[0] = body & 0xFF;
-	out[1] = (body >> 8) & 0xFF;
-	out[2] = (body >> 16) & 0xFF;
-	out[3] = (body >> 24) & 0xFF;
+	body = (uint32_t)(off - WIRE_LEN_BYTES);
+	wire_put_len(out, body);
 	return off;
 }
