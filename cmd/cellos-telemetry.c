@@ -5,7 +5,6 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -86,22 +85,9 @@ static const char usage_verify[] =
 "Exit 0 only when everything verified.\n";
 
 static const char *usage;        /* of the running subcommand */
+static char usage_hint[2048];   /* "\n" + usage */
 
-static void usage_fail(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2), noreturn));
-
-static void
-usage_fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "cellos-telemetry: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n\n%s", usage);
-	exit(EXIT_USAGE);
-}
+#define usage_fail(...) die_usage(usage_hint, __VA_ARGS__)
 
 /* Options are numbered from OPT_FIRST so the repeat check can index seen[]. */
 #define OPT_FIRST 1
@@ -494,6 +480,7 @@ main(int argc, char **argv)
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
 		if (strcmp(name, cmds[i].name) == 0) {
 			usage = cmds[i].usage;
+			snprintf(usage_hint, sizeof(usage_hint), "\n%s", usage);
 			return cmds[i].fn(argc - 1, argv + 1);
 		}
 	}

@@ -3,7 +3,6 @@
  * Option parsing only; the work is in src/loop.c.
  */
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,21 +111,8 @@ static const struct option options[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static void usage_error(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2), noreturn));
-
-static void
-usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "cellos-telemetryd: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\nTry 'cellos-telemetryd --help'.\n");
-	exit(EXIT_USAGE);
-}
+#define usage_error(...) \
+	die_usage("Try 'cellos-telemetryd --help'.\n", __VA_ARGS__)
 
 static uint64_t
 num_opt(const char *name, const char *arg, uint64_t min, uint64_t max)

@@ -22,6 +22,10 @@ void *xrealloc(void *p, size_t n);
 /* Print "prog: message" to stderr and exit with code. */
 void die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
 void util_set_progname(const char *name);
+/* A usage error: "prog: message", then hint (usage text or where to find
+ * it), exit 64. */
+void die_usage(const char *hint, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3), noreturn));
 
 /* Parse a decimal unsigned integer in [min, max]; 0 on success, -1 if not. */
 int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);

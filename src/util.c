@@ -31,6 +31,19 @@ die(int code, const char *fmt, ...)
 	exit(code);
 }
 
+void
+die_usage(const char *hint, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", progname);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n%s", hint);
+	exit(EXIT_USAGE);
+}
+
 void *
 xmalloc(size_t n)
 {

@@ -126,28 +126,22 @@ data_u64(json_t *data, const char *name, int *ok)
 	return (uint64_t)json_integer_value(m);
 }
 
-#define BAD(...) do { snprintf(why, whylen, __VA_ARGS__); goto out; } while (0)
-
-int
-verify_line(struct verify *v, const char *line, size_t n, char *why, size_t whylen)
-{
-	json_t *ev = NULL, *data;
-	json_error_t jerr;
-	const char *s, *sid, *seqs, *id, *type, *alg, *kid, *sig;
-	const struct verify_key *key;
-	struct verify_stream *st;
-	struct buf canon = { 0 };
-	uint8_t rawsig[SIGN_MAX_BYTES + 4];
-	long siglen;
+/* The envelope members a line is checked by. */
+struct line_fields {
+	const char *sid, *type, *alg, *kid, *sig;
 	uint64_t seq;
-	char want_id[64];
-	int good = 0, okc = 1;
+	json_t *data;
+};
 
-	v->lineno++;
-	why[0] = '\0';
-	ev = json_loadb(line, n, JSON_REJECT_DUPLICATES, &jerr);
-	if (ev == NULL)
-		BAD("not JSON: %s", jerr.text);
+#define BAD(...) do { snprintf(why, whylen, __VA_ARGS__); return 0; } while (0)
+
+/* CloudEvents attributes and our envelope rules. */
+static int
+check_envelope(json_t *ev, struct line_fields *f, char *why, size_t whylen)
+{
+	const char *s, *seqs, *id;
+	char want_id[64];
+
 	if (!json_is_object(ev))
 		BAD("not a JSON object");
 	if ((s = str_member(ev, "specversion")) == NULL || strcmp(s, "1.0") != 0)
@@ -158,96 +152,155 @@ verify_line(struct verify *v, const char *line, size_t n, char *why, size_t whyl
 	if ((s = str_member(ev, "source")) == NULL ||
 	    strncmp(s, "urn:cellos:cell:", 16) != 0 || s[16] == '\0')
 		BAD("source is not urn:cellos:cell:<cell_id>");
-	if ((type = str_member(ev, "type")) == NULL || type[0] == '\0')
+	if ((f->type = str_member(ev, "type")) == NULL || f->type[0] == '\0')
 		BAD("type is missing");
 	if ((s = str_member(ev, "time")) == NULL || !time_ok(s))
 		BAD("time is not RFC 3339 UTC with nanoseconds");
-	if ((sid = str_member(ev, "streamid")) == NULL || !is_lower_hex(sid, 32))
+	if ((f->sid = str_member(ev, "streamid")) == NULL ||
+	    !is_lower_hex(f->sid, 32))
 		BAD("streamid is not 32 lowercase hex characters");
 	if ((seqs = str_member(ev, "sequence")) == NULL || strlen(seqs) != 20 ||
-	    parse_u64(seqs, 1, UINT64_MAX, &seq) != 0)
+	    parse_u64(seqs, 1, UINT64_MAX, &f->seq) != 0)
 		BAD("sequence is not a 20-digit number from 1");
-	snprintf(want_id, sizeof(want_id), "%s-%llu", sid, (unsigned long long)seq);
+	snprintf(want_id, sizeof(want_id), "%s-%llu", f->sid,
+	    (unsigned long long)f->seq);
 	if ((id = str_member(ev, "id")) == NULL || strcmp(id, want_id) != 0)
 		BAD("id is not <streamid>-<sequence>");
-	data = json_object_get(ev, "data");
-	if (!json_is_object(data))
+	f->data = json_object_get(ev, "data");
+	if (!json_is_object(f->data))
 		BAD("data is not an object");
-
-	if ((alg = str_member(ev, "sigalg")) == NULL ||
-	    (kid = str_member(ev, "sigkid")) == NULL ||
-	    (sig = str_member(ev, "sig")) == NULL)
+	if ((f->alg = str_member(ev, "sigalg")) == NULL ||
+	    (f->kid = str_member(ev, "sigkid")) == NULL ||
+	    (f->sig = str_member(ev, "sig")) == NULL)
 		BAD("unsigned (sigalg, sigkid or sig missing)");
-	if ((key = find_key(v, kid)) == NULL)
-		BAD("unknown key id %.80s", kid);
-	if (strcmp(alg, keys_alg_name(key->alg)) != 0)
-		BAD("sigalg %.20s does not match key %.80s", alg, kid);
-	siglen = b64url_decode(sig, strlen(sig), rawsig, sizeof(rawsig));
+	return 1;
+}
+
+/* The signature over the canonical form of the event without sig. */
+static int
+check_signature(const struct verify *v, json_t *ev, struct line_fields *f,
+    char *why, size_t whylen)
+{
+	const struct verify_key *key;
+	uint8_t rawsig[SIGN_MAX_BYTES + 4];
+	struct buf canon;
+	long siglen;
+	int canonical, ok;
+
+	if ((key = find_key(v, f->kid)) == NULL)
+		BAD("unknown key id %.80s", f->kid);
+	if (strcmp(f->alg, keys_alg_name(key->alg)) != 0)
+		BAD("sigalg %.20s does not match key %.80s", f->alg, f->kid);
+	siglen = b64url_decode(f->sig, strlen(f->sig), rawsig, sizeof(rawsig));
 	if (siglen < 0)
 		BAD("sig is not base64url");
-	json_incref(ev);
+	/* the signed bytes are the event without sig; sig is decoded above
+	 * and its text goes with the member */
 	json_object_del(ev, "sig");
+	f->sig = NULL;
 	buf_init(&canon, 1024, 1 << 26);
-	if (jcs_value(&canon, ev) != 0) {
-		json_decref(ev);
-		BAD("cannot canonicalize (a float or an unsafe integer)");
-	}
-	json_decref(ev);
-	if (key->alg == ALG_ED25519 ?
-	    !sign_verify_ed25519(key->pk, (const uint8_t *)canon.p, canon.len,
+	canonical = jcs_value(&canon, ev) == 0;
+	ok = canonical && (key->alg == ALG_ED25519 ?
+	    sign_verify_ed25519(key->pk, (const uint8_t *)canon.p, canon.len,
 	    rawsig, (size_t)siglen) :
-	    !sign_verify_hmac(key->hmac->secret, key->hmac->secret_len,
-	    (const uint8_t *)canon.p, canon.len, rawsig, (size_t)siglen))
+	    sign_verify_hmac(key->hmac->secret, key->hmac->secret_len,
+	    (const uint8_t *)canon.p, canon.len, rawsig, (size_t)siglen));
+	buf_free(&canon);
+	if (!canonical)
+		BAD("cannot canonicalize (a float or an unsafe integer)");
+	if (!ok)
 		BAD("bad signature");
+	return 1;
+}
 
-	/* signature good: now the stream's shape */
-	if ((st = find_stream(v, sid)) == NULL)
+/* What stopped claims must match what the stream showed. */
+static int
+check_stopped(const struct verify_stream *st, const struct line_fields *f,
+    char *why, size_t whylen)
+{
+	int okc = 1;
+	uint64_t acc = data_u64(f->data, "frames_accepted", &okc);
+	uint64_t hb = data_u64(f->data, "heartbeats", &okc);
+	uint64_t rej = data_u64(f->data, "frames_rejected", &okc);
+	uint64_t emitted = data_u64(f->data, "events_emitted", &okc);
+
+	if (!okc)
+		BAD("stopped lacks its counters");
+	if (emitted != f->seq)
+		BAD("stopped says %llu events, stream has %llu",
+		    (unsigned long long)emitted, (unsigned long long)f->seq);
+	if (acc < hb)
+		BAD("stopped counts more heartbeats than accepted frames");
+	if (acc - hb != st->guest_events)
+		BAD("stopped counts %llu guest events, stream has %llu",
+		    (unsigned long long)(acc - hb),
+		    (unsigned long long)st->guest_events);
+	if (rej != st->summary_rejected)
+		BAD("stopped counts %llu rejected frames, summaries %llu",
+		    (unsigned long long)rej,
+		    (unsigned long long)st->summary_rejected);
+	return 1;
+}
+
+/* The line's place in its stream: contiguous, nothing after stopped. */
+static int
+check_stream(struct verify *v, const struct line_fields *f, char *why,
+    size_t whylen)
+{
+	struct verify_stream *st;
+	int okc = 1;
+
+	if ((st = find_stream(v, f->sid)) == NULL)
 		BAD("too many streams in one input");
 	if (st->stopped)
-		BAD("line after stopped in stream %s", sid);
-	if (seq <= st->last_seq)
+		BAD("line after stopped in stream %s", f->sid);
+	if (f->seq <= st->last_seq)
 		BAD("sequence %llu repeats or goes back (last %llu): duplicate "
-		    "or reordered line", (unsigned long long)seq,
+		    "or reordered line", (unsigned long long)f->seq,
 		    (unsigned long long)st->last_seq);
-	if (seq != st->last_seq + 1)
+	if (f->seq != st->last_seq + 1)
 		BAD("sequence %llu follows %llu: %llu line(s) missing",
-		    (unsigned long long)seq, (unsigned long long)st->last_seq,
-		    (unsigned long long)(seq - st->last_seq - 1));
-	st->last_seq = seq;
-	if (strncmp(type, EVENT_TYPE_GUEST, strlen(EVENT_TYPE_GUEST)) == 0 &&
-	    strcmp(type, EVENT_AGENT_SILENCED) != 0 &&
-	    strcmp(type, EVENT_AGENT_RESUMED) != 0)
+		    (unsigned long long)f->seq, (unsigned long long)st->last_seq,
+		    (unsigned long long)(f->seq - st->last_seq - 1));
+	st->last_seq = f->seq;
+	if (strncmp(f->type, EVENT_TYPE_GUEST, strlen(EVENT_TYPE_GUEST)) == 0 &&
+	    strcmp(f->type, EVENT_AGENT_SILENCED) != 0 &&
+	    strcmp(f->type, EVENT_AGENT_RESUMED) != 0)
 		st->guest_events++;
-	if (strcmp(type, EVENT_FRAMES_REJECTED) == 0)
-		st->summary_rejected += data_u64(data, "frames_rejected", &okc);
-	if (strcmp(type, EVENT_STOPPED) == 0) {
-		uint64_t acc = data_u64(data, "frames_accepted", &okc);
-		uint64_t hb = data_u64(data, "heartbeats", &okc);
-		uint64_t rej = data_u64(data, "frames_rejected", &okc);
-		uint64_t emitted = data_u64(data, "events_emitted", &okc);
-
-		st->stopped = 1;
+	if (strcmp(f->type, EVENT_FRAMES_REJECTED) == 0) {
+		st->summary_rejected += data_u64(f->data, "frames_rejected", &okc);
 		if (!okc)
-			BAD("stopped lacks its counters");
-		if (emitted != seq)
-			BAD("stopped says %llu events, stream has %llu",
-			    (unsigned long long)emitted, (unsigned long long)seq);
-		if (acc < hb)
-			BAD("stopped counts more heartbeats than accepted frames");
-		if (acc - hb != st->guest_events)
-			BAD("stopped counts %llu guest events, stream has %llu",
-			    (unsigned long long)(acc - hb),
-			    (unsigned long long)st->guest_events);
-		if (rej != st->summary_rejected)
-			BAD("stopped counts %llu rejected frames, summaries %llu",
-			    (unsigned long long)rej,
-			    (unsigned long long)st->summary_rejected);
+			BAD("summary lacks frames_rejected");
 	}
-	if (!okc)
-		BAD("summary lacks frames_rejected");
-	good = 1;
-out:
-	buf_free(&canon);
+	if (strcmp(f->type, EVENT_STOPPED) == 0) {
+		st->stopped = 1;
+		return check_stopped(st, f, why, whylen);
+	}
+	return 1;
+}
+
+#undef BAD
+
+int
+verify_line(struct verify *v, const char *line, size_t n, char *why,
+    size_t whylen)
+{
+	struct line_fields f;
+	json_error_t jerr;
+	json_t *ev;
+	int good;
+
+	v->lineno++;
+	why[0] = '\0';
+	ev = json_loadb(line, n, JSON_REJECT_DUPLICATES, &jerr);
+	if (ev == NULL) {
+		snprintf(why, whylen, "not JSON: %s", jerr.text);
+		good = 0;
+	} else {
+		good = check_envelope(ev, &f, why, whylen) &&
+		    check_signature(v, ev, &f, why, whylen) &&
+		    check_stream(v, &f, why, whylen);
+	}
 	json_decref(ev);
 	if (good)
 		v->ok_lines++;

@@ -57,16 +57,3 @@ PY
 	[ "$(events .frames_rejected | jq -s 'map(.data.connections_refused) | add // 0')" -eq "$refused" ]
 	[ "$(events .frames_rejected | jq -s 'map(.data.connection_events_suppressed) | add // 0')" -eq "$supp" ]
 }
-
-@test "kill -9 then restart on the same path reclaims the stale socket" {
-	start_daemon
-	kill -9 "$DPID"
-	wait "$DPID" || true
-	DPID=""
-	[ -S "$SOCK" ]
-	start_daemon
-	emit_n 1
-	wait_for has_events .process.spawned 1
-	stop_daemon
-	[ "$DSTATUS" -eq 0 ]
-}

@@ -10,7 +10,7 @@ teardown() { common_teardown; }
 
 @test "SIGTERM with frames in flight loses none" {
 	start_daemon --rate-limit 0
-	# pause reading by stalling stdout? no: just send and kill at once
+	# the connection stays open (--linger) while SIGTERM arrives
 	"$CTL" emit --uds "$SOCK" --count 3000 --linger 2s 2>/dev/null &
 	epid=$!
 	sleep 0.3       # emit has written everything and lingers, connection open

@@ -9,8 +9,11 @@ load helper
 setup() { common_setup; }
 teardown() { common_teardown; }
 
-@test "stale socket is reclaimed" {
-	python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])' "$SOCK"
+@test "stale socket left by kill -9 is reclaimed" {
+	start_daemon
+	kill -9 "$DPID"
+	wait "$DPID" || true
+	DPID=""
 	[ -S "$SOCK" ]
 	start_daemon
 	emit_n 1
