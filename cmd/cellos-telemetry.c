@@ -25,7 +25,7 @@
 
 static const char usage_main[] =
 "usage: cellos-telemetry keygen [--alg ed25519|hmac-sha256] PREFIX\n"
-"       cellos-telemetry pubkey [--alg ed25519|hmac-sha256] FILE\n"
+"       cellos-telemetry pubkey [--pem] [--alg ed25519|hmac-sha256] FILE\n"
 "       cellos-telemetry emit --uds PATH [--count N] [--rate R]\n"
 "                             [--probe-source S] [--pid N] [--comm S]\n"
 "                             [--content-version V] [--jsonl | --hex]\n"
@@ -39,13 +39,20 @@ static const char usage_main[] =
 static const char usage_keygen[] =
 "usage: cellos-telemetry keygen [--alg ed25519|hmac-sha256] PREFIX\n"
 "\n"
-"Create PREFIX.key (mode 0600, base64url secret) and, for ed25519,\n"
-"PREFIX.pub (base64url public key). Never overwrites. Prints the key id.\n";
+"Create PREFIX.key (mode 0600, the secret key) and, for ed25519,\n"
+"PREFIX.pub (the public key). Each file's first line says what it is\n"
+"('cellos-telemetry ed25519 secret key kid=...'), the second is the\n"
+"base64url key. Never overwrites. Prints the key id.\n";
 
 static const char usage_pubkey[] =
-"usage: cellos-telemetry pubkey [--alg ed25519|hmac-sha256] FILE\n"
+"usage: cellos-telemetry pubkey [--pem] [--alg ed25519|hmac-sha256] FILE\n"
 "\n"
-"Print the public key (ed25519) and the key id of secret key FILE.\n";
+"Print the public key (ed25519, base64url) and the key id of FILE, a\n"
+"secret or a public key file.\n"
+"  --pem    print the Ed25519 public key as an SPKI PEM block instead,\n"
+"           for 'openssl pkeyutl -verify -rawin -pubin -inkey'\n"
+"  --alg    the algorithm of a bare (untyped) secret key file\n"
+"           (default ed25519)\n";
 
 static const char usage_emit[] =
 "usage: cellos-telemetry emit --uds PATH [options]\n"
@@ -151,7 +158,7 @@ want_args(int argc, char **argv, int n, const char *what)
 
 /* ---- keygen, pubkey ---- */
 
-enum { OPT_ALG = OPT_FIRST };
+enum { OPT_ALG = OPT_FIRST, OPT_PEM };
 
 static const struct option alg_opts[] = {
 	{ "alg", required_argument, NULL, OPT_ALG },
@@ -184,24 +191,41 @@ cmd_keygen(int argc, char **argv)
 static int
 cmd_pubkey(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "alg", required_argument, NULL, OPT_ALG },
+		{ "pem", no_argument, NULL, OPT_PEM },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
 	enum key_alg alg = ALG_ED25519;
 	unsigned seen = 0;
-	char err[512], pub[64];
+	char err[512], text[256];
 	struct key k;
-	int c, rc;
+	int c, rc, pem = 0;
 
-	while ((c = next_opt(argc, argv, alg_opts, &seen, 0)) != -1)
+	while ((c = next_opt(argc, argv, opts, &seen, 0)) != -1) {
 		if (c == OPT_ALG)
 			alg = alg_arg(optarg);
+		else if (c == OPT_PEM)
+			pem = 1;
+	}
 	want_args(argc, argv, 1, "one key FILE");
-	rc = keys_load_file(argv[optind], alg, &k, err, sizeof(err));
+	rc = keys_load_any(argv[optind], alg, &k, err, sizeof(err));
 	if (rc != 0)
 		die(rc, "%s", err);
-	if (alg == ALG_ED25519) {
-		b64url_encode(k.pk, sizeof(k.pk), pub);
-		printf("%s\n", pub);
+	if (pem && k.alg != ALG_ED25519)
+		die(EXIT_USAGE, "%s is an HMAC key: it has no public key to print "
+		    "as PEM", argv[optind]);
+	if (pem) {
+		keys_pem(k.pk, text, sizeof(text));
+		fputs(text, stdout);
+	} else {
+		if (k.alg == ALG_ED25519) {
+			b64url_encode(k.pk, sizeof(k.pk), text);
+			printf("%s\n", text);
+		}
+		printf("%s\n", k.kid);
 	}
-	printf("%s\n", k.kid);
 	keys_free(&k);
 	return 0;
 }

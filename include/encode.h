@@ -11,8 +11,10 @@
 size_t b64url_len(size_t n);
 void b64url_encode(const uint8_t *in, size_t n, char *out);
 
-/* Decode base64url (or standard base64), tolerating '=' padding and
- * surrounding whitespace. Returns decoded length or -1. */
+/* Decode base64url (URL-safe alphabet only; surrounding whitespace and
+ * correct '=' padding tolerated; leftover bits must be zero, so one value
+ * has one text). Returns the decoded length, or -1 for anything else,
+ * including output longer than cap. Constant time in the bytes. */
 long b64url_decode(const char *in, size_t n, uint8_t *out, size_t cap);
 
 /* Lowercase hex of n bytes into out (2n + 1). */

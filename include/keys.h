@@ -17,6 +17,7 @@ enum key_alg { ALG_NONE = 0, ALG_OFF, ALG_ED25519, ALG_HMAC };
 #define KEY_HMAC_MAX 64
 #define KEY_TEXT_MAX 4096
 #define KEY_KID_MAX 129
+#define KEYS_MAGIC "cellos-telemetry "      /* first word of a typed key file */
 
 struct key {
 	enum key_alg alg;
@@ -67,15 +68,19 @@ int keys_load_env(const char *var, enum key_alg alg, struct key *k, int *rc,
 void keys_configure(struct key *key, const char *alg_s, const char *key_file,
     const char *kid);
 
-/* Default key id: "<alg>:" + first 16 hex of SHA-256(pk or key). */
+/* Default key id: "ed25519:" + first 16 hex of SHA-256(public key), or
+ * "hmac-sha256:" + first 16 hex of HMAC-SHA256(key, "cellos-telemetry key
+ * id"). */
 void keys_kid(enum key_alg alg, const unsigned char *material, size_t n,
     char *out, size_t outlen);
 
 /* Generate a fresh key. */
 void keys_generate(enum key_alg alg, struct key *k);
 
-/* Base64url text of the secret (seed for Ed25519); out >= 90 bytes. */
-void keys_secret_text(const struct key *k, char *out);
+/* The typed key file text (SPEC section 13) of k's secret, or of its
+ * public key when public is set: a first line saying what it is, then the
+ * base64url key. */
+void keys_text(const struct key *k, int public, char *out, size_t cap);
 
 /* Create path exclusively (never overwrite, never follow a symlink) with
  * mode and write text. Returns 0, or 73 (exists), 71, 74 with err set. */
@@ -93,6 +98,16 @@ int keys_parse_public(const char *text, size_t n, unsigned char pk[32],
     char *err, size_t errlen);
 int keys_load_public(const char *path, unsigned char pk[32], char *err,
     size_t errlen);
+
+/* For `pubkey`: a typed public key file (k->secret stays NULL), or a
+ * secret key file under the rules of keys_load_file (bare files are read
+ * as bare_alg). 0, or an exit code with err set. */
+int keys_load_any(const char *path, enum key_alg bare_alg, struct key *k,
+    char *err, size_t errlen);
+
+/* An Ed25519 public key as an SPKI PEM block (RFC 8410), as OpenSSL reads
+ * it; out needs 120 bytes. */
+void keys_pem(const unsigned char pk[32], char *out, size_t cap);
 
 void keys_free(struct key *k);
 

@@ -63,119 +63,291 @@ key_set_hmac(struct key *k, const unsigned char *raw, size_t n)
 	keys_kid(ALG_HMAC, raw, n, k->kid, sizeof(k->kid));
 }
 
-int
-keys_from_text(const char *text, size_t n, enum key_alg alg, struct key *k,
+/* What the text of a key says about itself. */
+struct key_text {
+	int typed;              /* a first line said what the key is */
+	enum key_alg alg;       /* typed: the algorithm it names */
+	int is_public;          /* typed: "public key" */
+	char kid[KEY_KID_MAX];  /* typed: kid= of the first line, "" if none */
+	const char *b64;        /* the base64url key */
+	size_t b64_len;
+};
+
+/*
+ * Split typed key text (SPEC section 13) into its first line and key, or
+ * take it as bare base64url. Only the first line, which is public, is
+ * parsed with ordinary string functions. 0, or 78 with err set.
+ */
+static int
+key_text_parse(const char *text, size_t n, struct key_text *t, char *err,
+    size_t errlen)
+{
+	const char *nl;
+	char line[256], alg[32], kind[16], word[8], kidpart[KEY_KID_MAX + 4];
+	size_t len, magic = strlen(KEYS_MAGIC);
+	int fields, used = 0;
+
+	memset(t, 0, sizeof(*t));
+	t->b64 = text;
+	t->b64_len = n;
+	if (n < magic || memcmp(text, KEYS_MAGIC, magic) != 0)
+		return 0;
+	t->typed = 1;
+	nl = memchr(text, '\n', n);
+	len = nl ? (size_t)(nl - text) : n;
+	if (len > 0 && text[len - 1] == '\r')
+		len--;
+	if (nl == NULL || len >= sizeof(line)) {
+		snprintf(err, errlen, "the first line names a key but no key "
+		    "follows it; expected '%s<alg> <secret|public> key kid=...' "
+		    "and the base64url key on the second line", KEYS_MAGIC);
+		return EXIT_CONFIG;
+	}
+	memcpy(line, text, len);
+	line[len] = '\0';
+	kidpart[0] = '\0';
+	fields = sscanf(line, KEYS_MAGIC "%31s %15s %7s %n%132s %n", alg, kind,
+	    word, &used, kidpart, &used);
+	if (fields < 3 || (size_t)used != len || strcmp(word, "key") != 0 ||
+	    keys_alg_parse(alg, &t->alg) != 0 || t->alg == ALG_OFF ||
+	    (strcmp(kind, "secret") != 0 && strcmp(kind, "public") != 0) ||
+	    (strcmp(kind, "public") == 0 && t->alg != ALG_ED25519) ||
+	    (fields == 4 && strncmp(kidpart, "kid=", 4) != 0)) {
+		snprintf(err, errlen, "first line '%.80s' is not '%sed25519 "
+		    "secret key', 'ed25519 public key' or 'hmac-sha256 secret "
+		    "key' (with kid=...)", line, KEYS_MAGIC);
+		return EXIT_CONFIG;
+	}
+	t->is_public = strcmp(kind, "public") == 0;
+	if (fields == 4)
+		memcpy(t->kid, kidpart + 4, strlen(kidpart + 4) + 1);
+	t->b64 = nl + 1;
+	t->b64_len = n - (size_t)(nl + 1 - text);
+	return 0;
+}
+
+/* "ed25519 secret key" and the like, for messages. */
+static const char *
+key_text_kind(const struct key_text *t)
+{
+	if (t->alg == ALG_HMAC)
+		return "an hmac-sha256 secret key";
+	return t->is_public ? "an ed25519 public key" : "an ed25519 secret key";
+}
+
+/* A typed key that is not a secret key of alg. 0, or 78 with err. */
+static int
+key_text_check_secret(const struct key_text *t, enum key_alg alg, char *err,
+    size_t errlen)
+{
+	if (!t->typed)
+		return 0;
+	if (t->is_public) {
+		snprintf(err, errlen, "this is %s: the daemon signs with the "
+		    "secret key; pass the matching .key file from 'cellos-telemetry "
+		    "keygen' (never make a public key file private to use it)",
+		    key_text_kind(t));
+		return EXIT_CONFIG;
+	}
+	if (t->alg != alg) {
+		snprintf(err, errlen, "this is %s but the signing algorithm is "
+		    "%s; pass --sign-alg %s, or a %s key", key_text_kind(t),
+		    keys_alg_name(alg), keys_alg_name(t->alg), keys_alg_name(alg));
+		return EXIT_CONFIG;
+	}
+	return 0;
+}
+
+/* Decode the secret of t into k as alg. 0, or 78 with err set. */
+static int
+key_text_decode(const struct key_text *t, enum key_alg alg, struct key *k,
     char *err, size_t errlen)
 {
 	unsigned char *raw;
 	long len;
 	int rc = 0;
 
-	memset(k, 0, sizeof(*k));
 	/* decoded bytes are secret too: keep them in guarded memory */
 	raw = sodium_malloc(KEY_TEXT_MAX);
 	if (raw == NULL)
 		die(EXIT_OSERR, "cannot allocate locked memory for the key");
-	len = b64url_decode(text, n, raw, KEY_TEXT_MAX);
+	len = b64url_decode(t->b64, t->b64_len, raw, KEY_TEXT_MAX);
 	if (len < 0) {
-		snprintf(err, errlen, "key is not base64url text");
+		snprintf(err, errlen, "the key is not one line of base64url "
+		    "(URL-safe alphabet, no padding); it may be truncated, "
+		    "damaged or of another format");
+		rc = EXIT_CONFIG;
+	} else if (alg == ALG_ED25519 && len != KEY_ED25519_SEED) {
+		snprintf(err, errlen, "Ed25519 key is %ld bytes, expected a "
+		    "32-byte seed", len);
+		rc = EXIT_CONFIG;
+	} else if (alg == ALG_HMAC && (len < KEY_HMAC_MIN || len > KEY_HMAC_MAX)) {
+		snprintf(err, errlen, "HMAC key is %ld bytes, expected 32 to 64",
+		    len);
 		rc = EXIT_CONFIG;
 	} else if (alg == ALG_ED25519) {
-		if (len != KEY_ED25519_SEED) {
-			snprintf(err, errlen, "Ed25519 key is %ld bytes, expected "
-			    "a 32-byte seed", len);
-			rc = EXIT_CONFIG;
-		} else
-			key_set_ed25519(k, raw);
+		key_set_ed25519(k, raw);
 	} else if (alg == ALG_HMAC) {
-		if (len < KEY_HMAC_MIN || len > KEY_HMAC_MAX) {
-			snprintf(err, errlen, "HMAC key is %ld bytes, expected "
-			    "32 to 64", len);
-			rc = EXIT_CONFIG;
-		} else
-			key_set_hmac(k, raw, (size_t)len);
+		key_set_hmac(k, raw, (size_t)len);
 	} else {
 		snprintf(err, errlen, "no signing algorithm for this key");
 		rc = EXIT_CONFIG;
 	}
 	sodium_free(raw);       /* wipes before release */
+	if (rc == 0 && t->kid[0] != '\0' && strcmp(t->kid, k->kid) != 0) {
+		snprintf(err, errlen, "the first line says kid=%.80s but the key's "
+		    "id is %s: the file was edited or damaged", t->kid, k->kid);
+		keys_free(k);
+		rc = EXIT_CONFIG;
+	}
 	return rc;
+}
+
+int
+keys_from_text(const char *text, size_t n, enum key_alg alg, struct key *k,
+    char *err, size_t errlen)
+{
+	struct key_text t;
+	int rc;
+
+	memset(k, 0, sizeof(*k));
+	if ((rc = key_text_parse(text, n, &t, err, errlen)) != 0 ||
+	    (rc = key_text_check_secret(&t, alg, err, errlen)) != 0)
+		return rc;
+	return key_text_decode(&t, alg, k, err, errlen);
+}
+
+/*
+ * Read a key file into guarded memory (*text, *n). O_NONBLOCK: opening a
+ * FIFO must not hang; *st is the opened file's, so what is read is what
+ * is checked. 0, or an exit code with err set.
+ */
+static int
+read_key_file(const char *path, char **text, size_t *n, struct stat *st,
+    char *err, size_t errlen)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	int rc = 0;
+	ssize_t r;
+
+	*text = NULL;
+	*n = 0;
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot open key file %s: %s; create one "
+		    "with 'cellos-telemetry keygen PREFIX'", path, strerror(errno));
+		return errno == ENOENT || errno == ENOTDIR ? EXIT_NOINPUT :
+		    EXIT_NOPERM;
+	}
+	if (fstat(fd, st) != 0) {
+		snprintf(err, errlen, "cannot stat key file %s: %s", path,
+		    strerror(errno));
+		rc = EXIT_NOPERM;
+		goto out;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		snprintf(err, errlen, "key file %s is not a regular file; point "
+		    "at the key file itself", path);
+		rc = EXIT_NOPERM;
+		goto out;
+	}
+	*text = sodium_malloc(KEY_TEXT_MAX);
+	if (*text == NULL)
+		die(EXIT_OSERR, "cannot allocate locked memory for the key");
+	while (*n < KEY_TEXT_MAX &&
+	    (r = read(fd, *text + *n, KEY_TEXT_MAX - *n)) != 0) {
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			snprintf(err, errlen, "cannot read key file %s: %s", path,
+			    strerror(errno));
+			rc = EXIT_NOINPUT;
+			goto out;
+		}
+		*n += (size_t)r;
+	}
+	if (*n == KEY_TEXT_MAX) {
+		snprintf(err, errlen, "key file %s is larger than %d bytes; "
+		    "expected a key file from 'cellos-telemetry keygen'", path,
+		    KEY_TEXT_MAX - 1);
+		rc = EXIT_CONFIG;
+	}
+out:
+	close(fd);
+	if (rc != 0 && *text != NULL) {
+		sodium_free(*text);
+		*text = NULL;
+	}
+	return rc;
+}
+
+static int
+ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* Who may hold a secret key file: the caller or root, nobody else. */
+static int
+check_secret_file(const char *path, const struct stat *st, char *err,
+    size_t errlen)
+{
+	uid_t me = geteuid();
+
+	if (st->st_mode & 077) {
+		snprintf(err, errlen, "key file %s is mode %04o (readable by "
+		    "group/others); a secret key must be private: run chmod 600 "
+		    "%s", path, (unsigned)(st->st_mode & 07777), path);
+		return EXIT_NOPERM;
+	}
+	if (st->st_uid != me && st->st_uid != 0) {
+		if (me == 0)
+			snprintf(err, errlen, "key file %s is owned by uid %u, not "
+			    "by root; run chown root %s", path,
+			    (unsigned)st->st_uid, path);
+		else
+			snprintf(err, errlen, "key file %s is owned by uid %u, not "
+			    "by uid %u or root; run chown %u %s", path,
+			    (unsigned)st->st_uid, (unsigned)me, (unsigned)me, path);
+		return EXIT_NOPERM;
+	}
+	return 0;
 }
 
 int
 keys_load_file(const char *path, enum key_alg alg, struct key *k, char *err,
     size_t errlen)
 {
+	struct key_text t;
 	struct stat st;
-	char *text;
-	ssize_t r;
-	size_t n = 0;
-	int fd, rc;
+	char *text, why[400];
+	size_t n;
+	int rc;
 
-	/* O_NONBLOCK: opening a FIFO must not hang; fstat then refuses it */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0) {
-		snprintf(err, errlen, "cannot open key file %s: %s; create one "
-		    "with 'cellos-telemetry keygen PREFIX'", path, strerror(errno));
-		return errno == ENOENT || errno == ENOTDIR ? EXIT_NOINPUT : EXIT_NOPERM;
+	memset(k, 0, sizeof(*k));
+	if ((rc = read_key_file(path, &text, &n, &st, err, errlen)) != 0)
+		return rc;
+	/* what the file is comes first: a public key is refused as one,
+	 * never with advice to make it private */
+	rc = key_text_parse(text, n, &t, why, sizeof(why));
+	if (rc == 0)
+		rc = key_text_check_secret(&t, alg, why, sizeof(why));
+	if (rc == 0 && !t.typed && ends_with(path, ".pub") && (st.st_mode & 077)) {
+		snprintf(why, sizeof(why), "this looks like a public key (a .pub "
+		    "file readable by others): the daemon signs with the secret "
+		    "key; pass the matching .key file");
+		rc = EXIT_CONFIG;
 	}
-	if (fstat(fd, &st) != 0) {
-		snprintf(err, errlen, "cannot stat key file %s: %s", path,
-		    strerror(errno));
-		close(fd);
-		return EXIT_NOPERM;
-	}
-	/* checked on the opened file: what we read is what we checked */
-	if (!S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "key file %s is not a regular file; point "
-		    "--signing-key at the key itself", path);
-		close(fd);
-		return EXIT_NOPERM;
-	}
-	if (st.st_mode & 077) {
-		snprintf(err, errlen, "key file %s is mode %04o (readable by "
-		    "group/others); run chmod 600 %s", path,
-		    (unsigned)(st.st_mode & 07777), path);
-		close(fd);
-		return EXIT_NOPERM;
-	}
-	if (st.st_uid != geteuid() && st.st_uid != 0) {
-		snprintf(err, errlen, "key file %s is owned by uid %u, not by "
-		    "uid %u or root; run chown %u %s", path, (unsigned)st.st_uid,
-		    (unsigned)geteuid(), (unsigned)geteuid(), path);
-		close(fd);
-		return EXIT_NOPERM;
-	}
-	text = sodium_malloc(KEY_TEXT_MAX);
-	if (text == NULL)
-		die(EXIT_OSERR, "cannot allocate locked memory for the key");
-	while (n < KEY_TEXT_MAX &&
-	    (r = read(fd, text + n, KEY_TEXT_MAX - n)) != 0) {
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			snprintf(err, errlen, "cannot read key file %s: %s",
-			    path, strerror(errno));
-			sodium_free(text);
-			close(fd);
-			return EXIT_NOINPUT;
-		}
-		n += (size_t)r;
-	}
-	close(fd);
-	if (n == KEY_TEXT_MAX) {
-		snprintf(err, errlen, "key file %s is larger than %d bytes; "
-		    "expected one base64url line", path, KEY_TEXT_MAX - 1);
-		sodium_free(text);
-		return EXIT_CONFIG;
-	}
-	rc = keys_from_text(text, n, alg, k, err, errlen);
 	if (rc != 0) {
-		char why[200];
-
-		snprintf(why, sizeof(why), "%s", err);
 		snprintf(err, errlen, "key file %s: %s", path, why);
+		goto out;
 	}
+	if ((rc = check_secret_file(path, &st, err, errlen)) != 0)
+		goto out;
+	if ((rc = key_text_decode(&t, alg, k, why, sizeof(why))) != 0)
+		snprintf(err, errlen, "key file %s: %s", path, why);
+out:
 	sodium_free(text);
 	return rc;
 }
@@ -275,27 +447,48 @@ keys_generate(enum key_alg alg, struct key *k)
 }
 
 void
-keys_secret_text(const struct key *k, char *out)
+keys_text(const struct key *k, int public, char *out, size_t cap)
 {
+	char b64[KEY_HMAC_MAX * 2];
+	int n;
+
 	/* the seed is the first half of libsodium's Ed25519 secret key */
-	if (k->alg == ALG_ED25519)
-		b64url_encode(k->secret, KEY_ED25519_SEED, out);
+	if (public)
+		b64url_encode(k->pk, sizeof(k->pk), b64);
 	else
-		b64url_encode(k->secret, k->secret_len, out);
+		b64url_encode(k->secret, k->alg == ALG_ED25519 ?
+		    KEY_ED25519_SEED : k->secret_len, b64);
+	n = snprintf(out, cap, KEYS_MAGIC "%s %s key kid=%s\n%s\n",
+	    keys_alg_name(k->alg), public ? "public" : "secret", k->kid, b64);
+	sodium_memzero(b64, sizeof(b64));
+	if (n < 0 || (size_t)n >= cap)
+		die(EXIT_OSERR, "key text does not fit its buffer");
 }
 
 void
 keys_kid(enum key_alg alg, const unsigned char *material, size_t n,
     char *out, size_t outlen)
 {
+	static const char label[] = "cellos-telemetry key id";
 	unsigned char h[crypto_hash_sha256_BYTES];
 	char hx[2 * sizeof(h) + 1];
 
-	crypto_hash_sha256(h, material, n);
+	if (alg == ALG_ED25519) {
+		crypto_hash_sha256(h, material, n);
+	} else {
+		/* a plain hash of a secret would publish a test of guesses at
+		 * it; a MAC of a fixed label under the key does not */
+		crypto_auth_hmacsha256_state st;
+
+		crypto_auth_hmacsha256_init(&st, material, n);
+		crypto_auth_hmacsha256_update(&st, (const unsigned char *)label,
+		    sizeof(label) - 1);
+		crypto_auth_hmacsha256_final(&st, h);
+		sodium_memzero(&st, sizeof(st));
+	}
 	hex_encode(h, sizeof(h), hx);
 	hx[16] = '\0';
-	snprintf(out, outlen, "%s:%s", alg == ALG_ED25519 ? "ed25519" :
-	    "hmac-sha256", hx);
+	snprintf(out, outlen, "%s:%s", keys_alg_name(alg), hx);
 }
 
 int
@@ -343,7 +536,7 @@ keys_write_new(const char *path, const char *text, mode_t mode, char *err,
 int
 keys_save(const struct key *k, const char *prefix, char *err, size_t errlen)
 {
-	char path[4096], pub[64], *text;
+	char path[4096], pub[256], *text;
 	int rc;
 
 	if ((size_t)snprintf(path, sizeof(path), "%s.key", prefix) >= sizeof(path)) {
@@ -354,16 +547,12 @@ keys_save(const struct key *k, const char *prefix, char *err, size_t errlen)
 	text = sodium_malloc(KEY_TEXT_MAX);
 	if (text == NULL)
 		die(EXIT_OSERR, "cannot allocate locked memory for the key");
-	keys_secret_text(k, text);
-	text[strlen(text) + 1] = '\0';
-	text[strlen(text)] = '\n';
+	keys_text(k, 0, text, KEY_TEXT_MAX);
 	rc = keys_write_new(path, text, 0600, err, errlen);
 	sodium_free(text);
 	if (rc != 0 || k->alg != ALG_ED25519)
 		return rc;
-	b64url_encode(k->pk, sizeof(k->pk), pub);
-	pub[strlen(pub) + 1] = '\0';
-	pub[strlen(pub)] = '\n';
+	keys_text(k, 1, pub, sizeof(pub));
 	snprintf(path, sizeof(path), "%s.pub", prefix);
 	return keys_write_new(path, pub, 0644, err, errlen);
 }
@@ -372,14 +561,32 @@ int
 keys_parse_public(const char *text, size_t n, unsigned char pk[32], char *err,
     size_t errlen)
 {
+	struct key_text t;
 	unsigned char raw[64];
+	char kid[KEY_KID_MAX];
+	int rc;
 
-	if (b64url_decode(text, n, raw, sizeof(raw)) != 32) {
+	if ((rc = key_text_parse(text, n, &t, err, errlen)) != 0)
+		return rc;
+	if (t.typed && !t.is_public) {
+		snprintf(err, errlen, "this is %s, not a public key: a verifier "
+		    "never needs a secret Ed25519 key; pass the PREFIX.pub file "
+		    "(or 'cellos-telemetry pubkey' output), or an HMAC key with "
+		    "--hmac-key", key_text_kind(&t));
+		return EXIT_CONFIG;
+	}
+	if (b64url_decode(t.b64, t.b64_len, raw, sizeof(raw)) != 32) {
 		snprintf(err, errlen, "not a base64url Ed25519 public key (32 "
 		    "bytes); use the PREFIX.pub file from keygen");
 		return EXIT_CONFIG;
 	}
 	memcpy(pk, raw, 32);
+	keys_kid(ALG_ED25519, pk, 32, kid, sizeof(kid));
+	if (t.kid[0] != '\0' && strcmp(t.kid, kid) != 0) {
+		snprintf(err, errlen, "the first line says kid=%.80s but the key's "
+		    "id is %s: the file was edited or damaged", t.kid, kid);
+		return EXIT_CONFIG;
+	}
 	return 0;
 }
 
@@ -387,24 +594,70 @@ int
 keys_load_public(const char *path, unsigned char pk[32], char *err,
     size_t errlen)
 {
-	char text[KEY_TEXT_MAX], why[200];
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK), rc;
-	ssize_t n;
+	struct stat st;
+	char *text, why[400];
+	size_t n;
+	int rc;
 
-	if (fd < 0) {
-		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
-		return errno == ENOENT ? EXIT_NOINPUT : EXIT_NOPERM;
-	}
-	n = read(fd, text, sizeof(text) - 1);
-	close(fd);
-	if (n < 0) {
-		snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
-		return EXIT_NOINPUT;
-	}
-	rc = keys_parse_public(text, (size_t)n, pk, why, sizeof(why));
+	if ((rc = read_key_file(path, &text, &n, &st, err, errlen)) != 0)
+		return rc;
+	rc = keys_parse_public(text, n, pk, why, sizeof(why));
 	if (rc != 0)
 		snprintf(err, errlen, "%s: %s", path, why);
+	sodium_free(text);
 	return rc;
+}
+
+int
+keys_load_any(const char *path, enum key_alg bare_alg, struct key *k,
+    char *err, size_t errlen)
+{
+	struct key_text t;
+	struct stat st;
+	char *text, why[400];
+	size_t n;
+	int rc;
+
+	memset(k, 0, sizeof(*k));
+	if ((rc = read_key_file(path, &text, &n, &st, err, errlen)) != 0)
+		return rc;
+	rc = key_text_parse(text, n, &t, why, sizeof(why));
+	if (rc == 0 && t.is_public) {
+		rc = keys_parse_public(text, n, k->pk, why, sizeof(why));
+		k->alg = ALG_ED25519;
+		keys_kid(ALG_ED25519, k->pk, sizeof(k->pk), k->kid,
+		    sizeof(k->kid));
+	}
+	sodium_free(text);
+	if (rc != 0) {
+		snprintf(err, errlen, "%s: %s", path, why);
+		return rc;
+	}
+	if (t.is_public)
+		return 0;
+	/* a secret key: under the secret key rules */
+	return keys_load_file(path, t.typed ? t.alg : bare_alg, k, err, errlen);
+}
+
+void
+keys_pem(const unsigned char pk[32], char *out, size_t cap)
+{
+	/* RFC 8410 SubjectPublicKeyInfo: SEQUENCE { SEQUENCE { OID 1.3.101.112
+	 * (id-Ed25519) }, BIT STRING { the 32 key bytes } } */
+	static const unsigned char prefix[12] = {
+		0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21,
+		0x00,
+	};
+	unsigned char der[sizeof(prefix) + 32];
+	char b64[sodium_base64_ENCODED_LEN(sizeof(der),
+	    sodium_base64_VARIANT_ORIGINAL)];
+
+	memcpy(der, prefix, sizeof(prefix));
+	memcpy(der + sizeof(prefix), pk, 32);
+	sodium_bin2base64(b64, sizeof(b64), der, sizeof(der),
+	    sodium_base64_VARIANT_ORIGINAL);
+	snprintf(out, cap, "-----BEGIN PUBLIC KEY-----\n%s\n"
+	    "-----END PUBLIC KEY-----\n", b64);
 }
 
 void

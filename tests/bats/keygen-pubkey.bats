@@ -1,8 +1,10 @@
 #!/usr/bin/env bats
 # keygen into a temp dir, then pubkey on the result.
-# Check that the key file is 0600, the public key and key id agree between
-# keygen and pubkey, keygen never overwrites, and pubkey refuses a key file
-# readable by others (77), a missing one (66) and a directory (77).
+# Check that the key file is 0600, both files are typed (a first line saying
+# what they are), the public key and key id agree between keygen and pubkey
+# (of the .key or the .pub), keygen never overwrites, --pem gives a key
+# OpenSSL reads, and pubkey refuses a key file readable by others (77), a
+# missing one (66) and a directory (77).
 
 load helper
 
@@ -15,12 +17,21 @@ teardown() { common_teardown; }
 	kid=$output
 	[[ "$kid" =~ ^ed25519:[0-9a-f]{16}$ ]]
 	[ "$(stat -c %a "$T/k.key")" = 600 ]
+	# typed files: the first line says what each is
+	[ "$(head -n 1 "$T/k.key")" = "cellos-telemetry ed25519 secret key kid=$kid" ]
+	[ "$(head -n 1 "$T/k.pub")" = "cellos-telemetry ed25519 public key kid=$kid" ]
+	[ "$(wc -l <"$T/k.pub")" -eq 2 ]
 	run "$CTL" pubkey "$T/k.key"
 	[ "$status" -eq 0 ]
-	[ "${lines[0]}" = "$(cat "$T/k.pub")" ]
+	[ "${lines[0]}" = "$(sed -n 2p "$T/k.pub")" ]
+	[ "${lines[1]}" = "$kid" ]
+	# a verifier may hold only the .pub: pubkey reads it too
+	run "$CTL" pubkey "$T/k.pub"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "$(sed -n 2p "$T/k.pub")" ]
 	[ "${lines[1]}" = "$kid" ]
 	# the key id is sha256 of the public key's 32 bytes, first 16 hex
-	pub=$(tr '_-' '/+' <"$T/k.pub"); pub="$pub="
+	pub=$(sed -n 2p "$T/k.pub" | tr '_-' '/+'); pub="$pub="
 	want=$(echo "$pub" | base64 -d | sha256sum | cut -c1-16)
 	[ "$kid" = "ed25519:$want" ]
 }
@@ -30,9 +41,20 @@ teardown() { common_teardown; }
 	[ "$status" -eq 0 ]
 	[[ "$output" =~ ^hmac-sha256:[0-9a-f]{16}$ ]]
 	[ ! -e "$T/h.pub" ]
-	run "$CTL" pubkey --alg hmac-sha256 "$T/h.key"
+	kid=$output
+	[ "$(head -n 1 "$T/h.key")" = "cellos-telemetry hmac-sha256 secret key kid=$kid" ]
+	# a typed file says its algorithm: no --alg needed
+	run "$CTL" pubkey "$T/h.key"
 	[ "$status" -eq 0 ]
-	[[ "$output" =~ ^hmac-sha256: ]]
+	[ "$output" = "$kid" ]
+	# the key id is HMAC-SHA256(key, "cellos-telemetry key id"), never a
+	# plain hash of the secret (computed here with Python's hmac module)
+	want=$(sed -n 2p "$T/h.key" | python3 -c '
+import base64, hashlib, hmac, sys
+s = sys.stdin.read().strip()
+k = base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
+print(hmac.new(k, b"cellos-telemetry key id", hashlib.sha256).hexdigest()[:16])')
+	[ "$kid" = "hmac-sha256:$want" ]
 }
 
 @test "keygen never overwrites an existing key" {
@@ -49,11 +71,28 @@ teardown() { common_teardown; }
 	chmod 644 "$T/k.key"
 	run "$CTL" pubkey "$T/k.key"
 	[ "$status" -eq 77 ]
-	[[ "$output" == *"is mode 0644 (readable by group/others); run chmod 600"* ]]
+	[[ "$output" == *"is mode 0644 (readable by group/others); a secret key must be private: run chmod 600"* ]]
 	run "$CTL" pubkey "$T/none.key"
 	[ "$status" -eq 66 ]
 	mkdir "$T/d.key"
 	run "$CTL" pubkey "$T/d.key"
 	[ "$status" -eq 77 ]
 	[[ "$output" == *"not a regular file"* ]]
+}
+
+@test "pubkey --pem is the SPKI form OpenSSL reads" {
+	"$CTL" keygen "$T/k" >/dev/null
+	run "$CTL" pubkey --pem "$T/k.pub"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "-----BEGIN PUBLIC KEY-----" ]
+	[ "${lines[2]}" = "-----END PUBLIC KEY-----" ]
+	"$CTL" pubkey --pem "$T/k.key" >"$T/k.pem"
+	# openssl's own reading of it: the same 32 raw bytes as the .pub
+	openssl pkey -pubin -in "$T/k.pem" -outform DER | tail -c 32 | xxd -p -c 64 >"$T/a"
+	sed -n 2p "$T/k.pub" | tr '_-' '/+' | sed 's/$/=/' | base64 -d | xxd -p -c 64 >"$T/b"
+	cmp "$T/a" "$T/b"
+	"$CTL" keygen --alg hmac-sha256 "$T/h" >/dev/null
+	run "$CTL" pubkey --pem "$T/h.key"
+	[ "$status" -eq 64 ]
+	[[ "$output" == *"HMAC key"* ]]
 }

@@ -44,7 +44,7 @@ teardown() { common_teardown; }
 	wait_for has_events .process.spawned 100
 	stop_daemon
 	# SubjectPublicKeyInfo for Ed25519 = fixed prefix + the 32 raw bytes
-	pub=$(tr '_-' '/+' <"$T/k.pub")
+	pub=$(sed -n 2p "$T/k.pub" | tr '_-' '/+')
 	{ echo 302a300506032b6570032100 | xxd -r -p; echo "$pub=" | base64 -d; } >"$T/pub.der"
 	openssl pkey -pubin -inform DER -in "$T/pub.der" -out "$T/pub.pem"
 	n=0

@@ -63,11 +63,11 @@ teardown() { common_teardown; }
 	[[ "$output" == *"verify: line 1: unknown key id ed25519:"* ]]
 	# --keys-json maps a key id to a public key
 	kid=$(head -n 1 "$T/out" | jq -r .sigkid)
-	jq -n --arg k "$kid" --arg p "$(cat "$T/other.pub")" '{($k): $p}' >"$T/keys.json"
+	jq -n --arg k "$kid" --arg p "$(sed -n 2p "$T/other.pub")" '{($k): $p}' >"$T/keys.json"
 	run "$CTL" verify --keys-json "$T/keys.json" "$T/out"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"verify: line 1: bad signature"* ]]
-	jq -n --arg k "$kid" --arg p "$(cat "$T/k.pub")" '{($k): $p}' >"$T/keys.json"
+	jq -n --arg k "$kid" --arg p "$(sed -n 2p "$T/k.pub")" '{($k): $p}' >"$T/keys.json"
 	run "$CTL" verify --keys-json "$T/keys.json" "$T/out"
 	[ "$status" -eq 0 ]
 }

@@ -178,6 +178,28 @@ key_file_rules(void)
 	T_EQ_INT(keys_load_file(tmp_path("link.key"), ALG_ED25519, &k, err, sizeof(err)), 0);
 	keys_free(&k);
 
+	/* a typed public key, however its mode: what it is, never chmod */
+	{
+		char pub[300];
+		struct key a;
+
+		keys_generate(ALG_ED25519, &a);
+		keys_text(&a, 1, pub, sizeof(pub));
+		keys_free(&a);
+		p = tmp_path("host.pub");
+		write_file(p, pub, 0644);
+		T_EQ_INT(keys_load_file(p, ALG_ED25519, &k, err, sizeof(err)), 78);
+		T_ASSERT(strstr(err, "public key") != NULL && strstr(err, "chmod") == NULL);
+		write_file(p, pub, 0600);
+		chmod(p, 0600);
+		T_EQ_INT(keys_load_file(p, ALG_ED25519, &k, err, sizeof(err)), 78);
+		/* a bare .pub readable by others: no chmod advice either */
+		p = tmp_path("old.pub");
+		write_file(p, line, 0644);
+		T_EQ_INT(keys_load_file(p, ALG_ED25519, &k, err, sizeof(err)), 78);
+		T_ASSERT(strstr(err, "chmod") == NULL);
+	}
+
 	p = tmp_path("junk.key");
 	write_file(p, "hello world\n", 0600);
 	T_EQ_INT(keys_load_file(p, ALG_ED25519, &k, err, sizeof(err)), 78);
@@ -203,16 +225,120 @@ env_key_wiped(void)
 static void
 generated_keys_round_trip(void)
 {
-	char text[100], err[256];
+	char text[300], pub[300], want[200], err[256];
+	unsigned char pk[32];
 	struct key a, b;
 
 	keys_generate(ALG_ED25519, &a);
-	keys_secret_text(&a, text);
+	keys_text(&a, 0, text, sizeof(text));
+	snprintf(want, sizeof(want), "cellos-telemetry ed25519 secret key kid=%s\n",
+	    a.kid);
+	T_ASSERT(strncmp(text, want, strlen(want)) == 0);
 	T_EQ_INT(keys_from_text(text, strlen(text), ALG_ED25519, &b, err, sizeof(err)), 0);
 	T_ASSERT(memcmp(a.pk, b.pk, 32) == 0);
 	T_EQ_STR(a.kid, b.kid);
+	keys_free(&b);
+	keys_text(&a, 1, pub, sizeof(pub));
+	snprintf(want, sizeof(want), "cellos-telemetry ed25519 public key kid=%s\n",
+	    a.kid);
+	T_ASSERT(strncmp(pub, want, strlen(want)) == 0);
+	T_EQ_INT(keys_parse_public(pub, strlen(pub), pk, err, sizeof(err)), 0);
+	T_ASSERT(memcmp(a.pk, pk, 32) == 0);
+	keys_free(&a);
+
+	keys_generate(ALG_HMAC, &a);
+	keys_text(&a, 0, text, sizeof(text));
+	T_ASSERT(strncmp(text, "cellos-telemetry hmac-sha256 secret key kid=hmac-sha256:", 56) == 0);
+	T_EQ_INT(keys_from_text(text, strlen(text), ALG_HMAC, &b, err, sizeof(err)), 0);
+	T_EQ_STR(a.kid, b.kid);
 	keys_free(&a);
 	keys_free(&b);
+}
+
+/* The key-confusion case: a public key given as the signing key. */
+static void
+typed_key_confusion_refused(void)
+{
+	char pub[300], sec[300], err[512];
+	struct key a, k;
+
+	keys_generate(ALG_ED25519, &a);
+	keys_text(&a, 1, pub, sizeof(pub));
+	keys_text(&a, 0, sec, sizeof(sec));
+	T_EQ_INT(keys_from_text(pub, strlen(pub), ALG_ED25519, &k, err, sizeof(err)), 78);
+	T_ASSERT(strstr(err, "ed25519 public key") != NULL);
+	T_ASSERT(strstr(err, "chmod") == NULL);
+	/* another algorithm than the one in use */
+	T_EQ_INT(keys_from_text(sec, strlen(sec), ALG_HMAC, &k, err, sizeof(err)), 78);
+	T_ASSERT(strstr(err, "--sign-alg ed25519") != NULL);
+	/* a secret key where a verifier wants a public one */
+	T_EQ_INT(keys_parse_public(sec, strlen(sec), a.pk, err, sizeof(err)), 78);
+	T_ASSERT(strstr(err, "secret key") != NULL);
+	/* the secret never appears in a message */
+	T_ASSERT(strstr(err, strchr(sec, '\n') + 1) == NULL);
+	keys_free(&a);
+}
+
+/* Damaged typed files: each a clear 78, never a key that decodes to
+ * something else. */
+static void
+typed_key_bad_files(void)
+{
+	static const char *bad[] = {
+		"cellos-telemetry ed25519 secret key\n",               /* no key */
+		"cellos-telemetry ed25519 secret key",                  /* no line */
+		"cellos-telemetry ed25519 private key\nAAAA\n",       /* kind */
+		"cellos-telemetry rsa secret key\nAAAA\n",            /* alg */
+		"cellos-telemetry hmac-sha256 public key\nAAAA\n",    /* no such */
+		"cellos-telemetry ed25519 secret key id=x\nAAAA\n",   /* kid= */
+		"cellos-telemetry ed25519 secret key kid=a b\nAAAA\n",/* junk */
+	};
+	char text[300], err[512], *nl;
+	struct key a, k;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		T_EQ_INT(keys_from_text(bad[i], strlen(bad[i]), ALG_ED25519, &k,
+		    err, sizeof(err)), 78);
+	}
+	keys_generate(ALG_ED25519, &a);
+	keys_text(&a, 0, text, sizeof(text));
+	nl = strchr(text, '\n');
+	/* truncated key */
+	text[strlen(text) - 5] = '\0';
+	T_EQ_INT(keys_from_text(text, strlen(text), ALG_ED25519, &k, err, sizeof(err)), 78);
+	/* padded with garbage, mixed alphabet, a second key line */
+	keys_text(&a, 0, text, sizeof(text));
+	snprintf(text + strlen(text) - 1, 20, "=junk\n");
+	T_EQ_INT(keys_from_text(text, strlen(text), ALG_ED25519, &k, err, sizeof(err)), 78);
+	keys_text(&a, 0, text, sizeof(text));
+	nl = strchr(text, '\n');
+	nl[1] = nl[1] == '-' ? '+' : '/';
+	T_EQ_INT(keys_from_text(text, strlen(text), ALG_ED25519, &k, err, sizeof(err)), 78);
+	keys_text(&a, 0, text, sizeof(text));
+	strcat(text, "AAAA\n");
+	T_EQ_INT(keys_from_text(text, strlen(text), ALG_ED25519, &k, err, sizeof(err)), 78);
+	/* an edited first line: the kid no longer matches the key */
+	keys_text(&a, 0, text, sizeof(text));
+	nl = strstr(text, "kid=ed25519:") + 12;
+	*nl = *nl == '0' ? '1' : '0';
+	T_EQ_INT(keys_from_text(text, strlen(text), ALG_ED25519, &k, err, sizeof(err)), 78);
+	T_ASSERT(strstr(err, "edited or damaged") != NULL);
+	keys_free(&a);
+}
+
+/* HMAC key ids: a MAC of a fixed label, not a plain hash of the secret.
+ * Expected value from Python's hmac module for 32 bytes of 0x07. */
+static void
+hmac_kid_known_answer(void)
+{
+	char err[256];
+	struct key k;
+
+	T_EQ_INT(keys_from_text("BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc", 43,
+	    ALG_HMAC, &k, err, sizeof(err)), 0);
+	T_EQ_STR(k.kid, "hmac-sha256:080490435aea0238");
+	keys_free(&k);
 }
 
 void
@@ -224,6 +350,9 @@ keys_tests(void)
 	RUN(key_file_rules);
 	RUN(env_key_wiped);
 	RUN(generated_keys_round_trip);
+	RUN(typed_key_confusion_refused);
+	RUN(typed_key_bad_files);
+	RUN(hmac_kid_known_answer);
 	if (tmpdir[0]) {
 		char cmd[128];
 

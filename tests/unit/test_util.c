@@ -74,9 +74,17 @@ base64url(void)
 	T_EQ_STR(txt, "-_-_AAE");
 	T_EQ_INT(b64url_decode("-_-_AAE", 7, out, sizeof(out)), 5);
 	T_ASSERT(memcmp(out, in, 5) == 0);
-	/* padding, standard alphabet and surrounding whitespace tolerated */
-	T_EQ_INT(b64url_decode("  +/+/AAE=\n", 11, out, sizeof(out)), 5);
+	/* correct padding and surrounding whitespace tolerated */
+	T_EQ_INT(b64url_decode("  -_-_AAE=\n", 11, out, sizeof(out)), 5);
 	T_ASSERT(memcmp(out, in, 5) == 0);
+	/* the standard alphabet, mixed alphabets, wrong or interior padding,
+	 * interior whitespace: refused, never a different key */
+	T_EQ_INT(b64url_decode("+/+/AAE", 7, out, sizeof(out)), -1);
+	T_EQ_INT(b64url_decode("-_+/AAE", 7, out, sizeof(out)), -1);
+	T_EQ_INT(b64url_decode("-_-_AAE==", 9, out, sizeof(out)), -1);
+	T_EQ_INT(b64url_decode("-_-_=AAE", 8, out, sizeof(out)), -1);
+	T_EQ_INT(b64url_decode("-_-_ AAE", 8, out, sizeof(out)), -1);
+	T_EQ_INT(b64url_decode("", 0, out, sizeof(out)), -1);
 	T_EQ_INT(b64url_decode("ab$d", 4, out, sizeof(out)), -1);
 	T_EQ_INT(b64url_decode("a", 1, out, sizeof(out)), -1);
 	T_EQ_INT(b64url_decode("AAF", 3, out, sizeof(out)), -1);       /* stray bits */
