@@ -10,6 +10,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <jansson.h>
 #include <sodium.h>
 
 #include "buf.h"
@@ -487,6 +488,7 @@ main(int argc, char **argv)
 	setrlimit(RLIMIT_CORE, &(struct rlimit){ 0, 0 });
 	if (sodium_init() < 0)
 		die(EXIT_OSERR, "libsodium failed to initialise");
+	json_set_alloc_funcs(xmalloc, free);
 	if (argc < 2) {
 		fputs(usage_main, stderr);
 		return EXIT_USAGE;

@@ -2,6 +2,8 @@
  * cellos-telemetryd - host side of one cell's guest telemetry channel.
  * Option parsing only; the work is in src/loop.c.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +11,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <jansson.h>
 #include <sodium.h>
 
 #include "config.h"
@@ -291,6 +294,14 @@ check_config(const struct config *c)
 		usage_error("--uds-base PATH (or --listen-fd N) is required");
 	if (c->uds_base != NULL && c->listen_fd >= 0)
 		usage_error("--uds-base and --listen-fd exclude each other");
+	/* the newline would land in the stream, or close the listener */
+	if (c->ready_fd >= 0 && c->ready_fd <= 2)
+		usage_error("--ready-fd %d is standard input, output or error; "
+		    "pass the supervisor's notification fd (3 or above)",
+		    c->ready_fd);
+	if (c->ready_fd >= 0 && c->ready_fd == c->listen_fd)
+		usage_error("--ready-fd and --listen-fd are both %d; they must "
+		    "be different fds", c->ready_fd);
 	if (!event_id_ok(c->cell_id))
 		die(EXIT_CONFIG, "--cell-id '%.200s' is not 1..128 characters of "
 		    "[A-Za-z0-9._:-]", c->cell_id);
@@ -302,6 +313,29 @@ check_config(const struct config *c)
 		    "sha256:<64 lowercase hex>", c->spec_hash);
 }
 
+/*
+ * Before any fd is created: 0, 1 and 2 must be open, or the first fd we
+ * create (the signalfd) would become stdout. Closed stdin and stderr are
+ * pointed at /dev/null; a closed stdout means the stream has nowhere to go.
+ */
+static void
+check_std_fds(void)
+{
+	int closed[3], fd, stdout_closed;
+
+	for (fd = 0; fd < 3; fd++)
+		closed[fd] = fcntl(fd, F_GETFD) < 0 && errno == EBADF;
+	stdout_closed = closed[1];
+	/* lowest free fd first: each open lands on the one that was closed */
+	for (fd = 0; fd < 3; fd++)
+		if (closed[fd] && open("/dev/null", O_RDWR) != fd)
+			_exit(EXIT_OSERR);
+	if (stdout_closed)
+		die(EXIT_CONFIG, "standard output is closed: the event stream "
+		    "has nowhere to go; start cellos-telemetryd with stdout "
+		    "connected to the collector (a pipe or a file)");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -310,6 +344,7 @@ main(int argc, char **argv)
 	struct rlimit nocore = { 0, 0 };
 
 	util_set_progname("cellos-telemetryd");
+	check_std_fds();
 	/* no core dump may carry the signing key */
 	setrlimit(RLIMIT_CORE, &nocore);
 	set_defaults(&cfg);
@@ -327,6 +362,7 @@ main(int argc, char **argv)
 	log_set_level(cfg.log_level);
 	if (sodium_init() < 0)
 		die(EXIT_OSERR, "libsodium failed to initialise");
+	json_set_alloc_funcs(xmalloc, free);
 	atexit(wipe_key);
 	keys_configure(&cfg.key, so.alg, so.key_file, so.kid);
 	return loop_run(&cfg);

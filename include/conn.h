@@ -66,10 +66,17 @@ struct intake {
 	size_t nconns;
 	uint64_t next_conn_id;
 	uint64_t accept_pause_until;    /* monotonic ns; 0: accepting */
+	uint64_t accept_failures;       /* since the last log line */
+	uint64_t accept_log_next;       /* monotonic ns */
+	int reserve_fd;                 /* spare, for refusing when out of fds */
 	struct bucket guest_bucket;
 	uint8_t *rbuf;
 	uint64_t bytes_received;
 };
+
+/* fds the intake may hold at once beyond its connections: the listener,
+ * the spare, and one accepted to be refused. */
+#define CONN_FIXED_FDS 3
 
 /* Size the tables once; nothing is allocated after this. */
 void intake_init(struct intake *in, const struct intake_config *cfg,

@@ -17,6 +17,11 @@
 #include "wire.h"
 
 #define EVENT_ID_MAX 128
+/* The longest line written, newline included: below journald's 48 KiB
+ * line split, and far above any guest or host event (under 2 KiB); only a
+ * host probe reading can come near it (SPEC section 14). */
+#define EVENT_LINE_MAX ((size_t)32 * 1024)
+#define EVENT_TOO_LONG (-2)     /* a line over EVENT_LINE_MAX */
 /* Every event type of the stream, spelled here only (SPEC section 5). */
 #define EVENT_TYPE_GUEST "cell.observability.guest."    /* + probe_source */
 #define EVENT_TYPE_HOST "cell.observability.host.telemetry."
@@ -60,8 +65,9 @@ int event_guest(struct event_ctx *e, const struct wire_frame *f,
 
 /* Append one line of type (full type string) whose data is obj plus the
  * attribution. obj is borrowed and gains cell_id/run_id/spec_signature_hash.
- * Returns 0, or -1 when obj cannot be canonicalized (nothing written, the
- * sequence number is not consumed). */
+ * Returns 0, -1 when obj cannot be canonicalized, or EVENT_TOO_LONG when
+ * the line would pass EVENT_LINE_MAX (in both cases nothing is written and
+ * the sequence number is not consumed). */
 int event_json(struct event_ctx *e, const char *type, uint64_t time_real_ns,
     json_t *obj, struct buf *out);
 

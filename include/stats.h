@@ -22,6 +22,8 @@ struct stats {
 	uint64_t connection_events_suppressed;
 	uint64_t events_emitted;
 	uint64_t probe_readings;
+	uint64_t probe_readings_suppressed;     /* over the probe rate limit */
+	uint64_t read_errors;                   /* connections closed by one */
 	uint64_t stdout_blocked_ns;
 };
 

@@ -18,7 +18,7 @@
  */
 struct reject_summary {
 	uint64_t counts[WIRE_REASON_COUNT];
-	uint64_t total, refused, suppressed;
+	uint64_t total, refused, suppressed, probe_suppressed;
 	int have_example;
 	enum wire_reason ex_reason;
 	uint64_t ex_conn;
@@ -31,6 +31,7 @@ void summary_reject(struct reject_summary *r, enum wire_reason why, uint64_t con
     const char *detail);
 void summary_refused(struct reject_summary *r);
 void summary_suppressed(struct reject_summary *r);
+void summary_probe_suppressed(struct reject_summary *r);
 /* Monotonic ns at which a summary is due, or 0 when none is pending. */
 uint64_t summary_deadline(const struct reject_summary *r);
 /* Build the summary's data and reset; the next one waits a second. */

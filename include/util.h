@@ -15,9 +15,15 @@ enum {
 	EXIT_INUSE = 73, EXIT_IOERR = 74, EXIT_NOPERM = 77, EXIT_CONFIG = 78
 };
 
-/* Allocation failure is a broken invariant here: exit 71 with a message. */
+/* Allocation failure is a broken invariant here: a logfmt line on stderr,
+ * the fatal hook, exit 71. Never returns NULL. Both programs also give
+ * these to jansson (json_set_alloc_funcs), so no JSON value is ever
+ * silently missing a member. */
 void *xmalloc(size_t n);
 void *xrealloc(void *p, size_t n);
+/* Called on an out-of-memory exit, before exit(): must not allocate
+ * (the daemon unlinks its socket there). */
+void util_set_fatal_hook(void (*fn)(void));
 
 /* Print "prog: message" to stderr and exit with code. */
 void die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));

@@ -14,6 +14,8 @@
 
 #define VERIFY_MAX_KEYS 64
 #define VERIFY_MAX_STREAMS 256
+/* Longest line verify reads: 32 times the daemon's longest (1 MiB). */
+#define VERIFY_LINE_MAX ((size_t)1 << 20)
 
 struct verify_key {
 	char kid[KEY_KID_MAX];
@@ -28,6 +30,7 @@ struct verify_stream {
 	int stopped;
 	uint64_t guest_events;          /* cell.observability.guest.<source> */
 	uint64_t summary_rejected;      /* sum of frames_rejected summaries */
+	int incomplete;                 /* a gap was reported */
 };
 
 struct verify {
@@ -49,7 +52,8 @@ int verify_add_keys_json(struct verify *v, const char *path, char *err,
     size_t errlen);
 
 /* Check every line of in; problems go to stderr as "verify: line N: why",
- * verified lines to print when it is not NULL. */
+ * verified lines to print when it is not NULL. Memory stays bounded: a
+ * line over VERIFY_LINE_MAX is reported and skipped. */
 void verify_stream(struct verify *v, FILE *in, FILE *print);
 
 /* Check one line (without its '\n'). Returns 1 when it verified; otherwise 0

@@ -4,6 +4,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 #define READ_CHUNK ((size_t)64 * 1024)
 #define ACCEPT_BATCH 64
 #define ACCEPT_PAUSE_NS (100 * MS)
+#define ACCEPT_LOG_EVERY_NS (10000 * MS)
 
 void
 intake_init(struct intake *in, const struct intake_config *cfg, int listen_fd,
@@ -37,6 +39,9 @@ intake_init(struct intake *in, const struct intake_config *cfg, int listen_fd,
 	for (i = 0; i < in->nconns; i++)
 		in->conns[i].fd = -1;
 	in->rbuf = xmalloc(READ_CHUNK);
+	/* a spare fd, given up when the table is full so that what waits in
+	 * the backlog can still be accepted and refused (and counted) */
+	in->reserve_fd = fcntl(listen_fd, F_DUPFD_CLOEXEC, 3);
 	bucket_init(&in->guest_bucket, cfg->rate_limit, cfg->rate_burst, now);
 }
 
@@ -59,6 +64,9 @@ intake_free(struct intake *in)
 			close(in->conns[i].fd);
 			wire_reasm_free(&in->conns[i].reasm);
 		}
+	if (in->reserve_fd >= 0)
+		close(in->reserve_fd);
+	in->reserve_fd = -1;
 	free(in->conns);
 	free(in->rbuf);
 	in->conns = NULL;
@@ -98,6 +106,48 @@ free_slot(struct intake *in)
 	return NULL;
 }
 
+/* Out of fds: free the spare, accept and refuse what is pending (so it is
+ * counted), then take the spare back. */
+static void
+refuse_pending(struct intake *in)
+{
+	int fd, i;
+
+	if (in->reserve_fd < 0)
+		return;
+	close(in->reserve_fd);
+	for (i = 0; i < ACCEPT_BATCH; i++) {
+		fd = accept4(in->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd < 0)
+			break;
+		close(fd);
+		in->ops->refused(in->ctx);
+	}
+	in->reserve_fd = fcntl(in->listen_fd, F_DUPFD_CLOEXEC, 3);
+}
+
+/* accept() failed with errno: pause accepts for a moment rather than spin
+ * on a listener that stays readable; one log line per 10 s at most. */
+static void
+accept_failed(struct intake *in, uint64_t now)
+{
+	int e = errno;
+
+	if (e == EMFILE || e == ENFILE)
+		refuse_pending(in);
+	in->accept_pause_until = now + ACCEPT_PAUSE_NS;
+	in->accept_failures++;
+	if (now >= in->accept_log_next) {
+		char q[96];
+
+		log_msg(LOG_WARN, "accept failing; pausing accepts", "error=%s "
+		    "failures=%llu", log_quote(strerror(e), q, sizeof(q)),
+		    (unsigned long long)in->accept_failures);
+		in->accept_failures = 0;
+		in->accept_log_next = now + ACCEPT_LOG_EVERY_NS;
+	}
+}
+
 void
 intake_accept(struct intake *in, uint64_t now)
 {
@@ -111,16 +161,15 @@ intake_accept(struct intake *in, uint64_t now)
 
 		fd = accept4(in->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
-			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
-			    errno == ENOMEM) {
-				/* cannot take it now: do not spin on a readable
-				 * listener; try again shortly */
-				in->accept_pause_until = now + ACCEPT_PAUSE_NS;
-				log_msg(LOG_WARN, "accept failed; pausing accepts",
-				    "errno=%d", errno);
-			}
+			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+				return;
+			/* that one peer went away before we took it */
+			if (errno == ECONNABORTED)
+				continue;
+			accept_failed(in, now);
 			return;
 		}
+		memset(&cred, 0, sizeof(cred));
 		have_cred = getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred,
 		    &len) == 0;
 		slot = free_slot(in);
@@ -206,9 +255,20 @@ intake_read(struct intake *in, struct conn *c, uint64_t now)
 	ssize_t n = read(c->fd, in->rbuf, READ_CHUNK);
 
 	if (n < 0) {
+		char q[96];
+
 		if (errno == EAGAIN || errno == EINTR)
 			return 0;
-		n = 0;          /* reset by peer: same as EOF */
+		/* the peer's reset or a fault: either way the connection is
+		 * done, and what was in flight is lost: say so */
+		log_msg(LOG_WARN, "read error on a guest connection",
+		    "connection=%llu error=%s", (unsigned long long)c->id,
+		    log_quote(strerror(errno), q, sizeof(q)));
+		if (wire_reasm_end(&c->reasm))
+			in->ops->rejected(in->ctx, c->reasm.err.reason, c->id,
+			    c->reasm.err.detail);
+		conn_close(in, c, "read_error", now);
+		return -1;
 	}
 	if (n == 0) {
 		if (wire_reasm_end(&c->reasm)) {

@@ -165,6 +165,10 @@ finish(struct event_ctx *e, const char *type, uint64_t time_ns, struct buf *out)
 	}
 	rc |= buf_add(out, e->msg.p + head_len, e->msg.len - head_len);
 	rc |= buf_addc(out, '\n');
+	if (rc == 0 && out->len - mark > EVENT_LINE_MAX) {
+		out->len = mark;        /* the sequence number is not used */
+		return EVENT_TOO_LONG;
+	}
 	if (rc != 0) {
 		out->len = mark;        /* never a partial line */
 		return -1;

@@ -24,11 +24,15 @@ path_addr(const char *path, struct sockaddr_un *sa)
 	return 0;
 }
 
-/* 1: something listens there; 0: stale (connection refused). */
+/*
+ * 1: something listens there; 0: stale (connection refused). Non-blocking:
+ * a live listener whose backlog is full answers EAGAIN at once, where a
+ * blocking connect would wait (with SIGTERM masked) for it to accept.
+ */
 static int
 socket_is_live(const struct sockaddr_un *sa)
 {
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	int live;
 
 	if (fd < 0)

@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -39,7 +40,12 @@
 #define DRAIN_QUIET_NS (20 * MS)
 #define CONN_EVENT_RATE 10
 #define CONN_EVENT_BURST 20
-#define LISTEN_BACKLOG 16
+/* host probe readings: a few per interval normally; a misbehaving metrics
+ * writer must not turn a megabyte of short lines into as many events */
+#define PROBE_READING_RATE 10
+#define PROBE_READING_BURST 20
+/* deep enough that a connecting VMM never waits on a full backlog */
+#define LISTEN_BACKLOG 128
 
 /* Poll slots: the signalfd, the listener, the connections, then probes. */
 enum { PFD_SIGNAL, PFD_LISTEN, PFD_CONNS };
@@ -53,6 +59,7 @@ struct loop {
 	struct stats st;
 	struct reject_summary rep;
 	struct bucket conn_ev_bucket;
+	struct bucket probe_bucket;
 	struct keepalive ka;
 	struct event_ctx ev;
 	struct out out;
@@ -94,16 +101,21 @@ after_line(struct loop *L)
 		flush_out(L);
 }
 
-/* Queue one host-built event observed at real-time ns; obj is consumed. */
-static void
+/* Queue one host-built event observed at real-time ns; obj is consumed.
+ * Returns 0, or what event_json() returned (the line was not written). */
+static int
 emit_at(struct loop *L, const char *type, uint64_t ns, json_t *obj)
 {
-	if (!L->stdout_failed &&
-	    event_json(&L->ev, type, ns, obj, &L->out.q) != 0)
+	int rc = 0;
+
+	if (!L->stdout_failed)
+		rc = event_json(&L->ev, type, ns, obj, &L->out.q);
+	if (rc == -1)
 		log_msg(LOG_ERROR, "event could not be canonicalized; dropped",
 		    "type=%s", type);
 	json_decref(obj);
 	after_line(L);
+	return rc;
 }
 
 static void
@@ -159,7 +171,11 @@ on_opened(void *ctx, const struct conn *c, uint64_t now)
 static void
 on_closed(void *ctx, const struct conn *c, const char *reason, uint64_t now)
 {
-	conn_event(ctx, c, EVENT_CONNECTION_CLOSED, reason, now);
+	struct loop *L = ctx;
+
+	if (strcmp(reason, "read_error") == 0)
+		L->st.read_errors++;
+	conn_event(L, c, EVENT_CONNECTION_CLOSED, reason, now);
 }
 
 static void
@@ -174,7 +190,8 @@ on_frame(void *ctx, struct conn *c, const struct wire_frame *f, uint64_t real,
 	L->st.heartbeats += f->is_heartbeat != 0;
 	/* the clock, not the wake-up time: a flush may have blocked since */
 	if (ka_frame(&L->ka, mono_ns(), real, &silent_for)) {
-		emit(L, EVENT_AGENT_RESUMED, hostev_resumed(silent_for));
+		/* at the frame's time: it is written just before that frame */
+		emit_at(L, EVENT_AGENT_RESUMED, real, hostev_resumed(silent_for));
 		log_msg(LOG_INFO, "agent resumed", "silent_for_ms=%llu",
 		    (unsigned long long)(silent_for / MS));
 	}
@@ -221,10 +238,29 @@ on_probe_reading(void *ctx, const struct probe *p, json_t *inputs,
 	uint64_t now = real_ns();
 	char type[96];
 
+	if (!bucket_take(&L->probe_bucket, mono_ns())) {
+		/* counted and summarized, as rejected guest frames are */
+		L->st.probe_readings_suppressed++;
+		summary_probe_suppressed(&L->rep);
+		json_decref(inputs);
+		json_decref(output);
+		return;
+	}
 	snprintf(type, sizeof(type), EVENT_TYPE_PROBE "%s", p->ops->name);
 	L->st.probe_readings++;
 	/* time == host_received_at */
-	emit_at(L, type, now, hostev_probe(p, inputs, output, error, now));
+	if (emit_at(L, type, now, hostev_probe(p, json_incref(inputs), output,
+	    error, now)) == EVENT_TOO_LONG) {
+		char why[128];
+
+		/* lines are bounded: report the reading, not its contents */
+		snprintf(why, sizeof(why), "reading does not fit the %zu-byte "
+		    "line limit; not written", EVENT_LINE_MAX);
+		emit_at(L, type, now, hostev_probe(p, json_incref(inputs), NULL,
+		    why, now));
+		error = why;
+	}
+	json_decref(inputs);
 	if (error != NULL)
 		log_msg(LOG_WARN, "host probe failing", "probe=%s", p->ops->source);
 }
@@ -330,6 +366,43 @@ handle_signals(struct loop *L, uint64_t now)
 
 /* ---- setup, loop, finish ---- */
 
+/*
+ * Every fd the loop can hold at once must fit RLIMIT_NOFILE, or poll()
+ * fails with EINVAL mid-run: check before readiness, raise the soft limit
+ * toward the hard one when that is enough, refuse to start otherwise.
+ */
+static void
+check_fd_limit(const struct config *cfg)
+{
+	/* stdio, signalfd, ready fd, notify socket, probes (FIFO and its
+	 * spare writer, an nft pipe, a sysfs or cgroup file), with room */
+	rlim_t need = (rlim_t)cfg->intake.max_connections + CONN_FIXED_FDS + 16;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= need)
+		return;
+	if (rl.rlim_max >= need) {
+		rl.rlim_cur = need;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
+			return;
+	}
+	die(EXIT_CONFIG, "the open file limit (RLIMIT_NOFILE) is %llu, hard "
+	    "limit %llu; --max-connections %u needs %llu: raise it (ulimit -n, "
+	    "LimitNOFILE=) or lower --max-connections",
+	    (unsigned long long)rl.rlim_cur, (unsigned long long)rl.rlim_max,
+	    cfg->intake.max_connections, (unsigned long long)need);
+}
+
+static struct listener *fatal_listener;
+
+/* Out of memory: at least leave no socket of ours on disk. */
+static void
+unlink_on_fatal(void)
+{
+	if (fatal_listener != NULL)
+		listen_close(fatal_listener);
+}
+
 /* Bind, open probes, write started, announce readiness. Startup errors
  * exit here with their code: nothing has been promised yet. */
 static void
@@ -340,6 +413,7 @@ loop_setup(struct loop *L, const struct config *cfg)
 	int rc;
 
 	L->cfg = cfg;
+	check_fd_limit(cfg);
 	L->sigfd = sig_setup();
 	if (L->sigfd < 0)
 		die(EXIT_OSERR, "signalfd: %s", strerror(errno));
@@ -351,6 +425,8 @@ loop_setup(struct loop *L, const struct config *cfg)
 		    cfg->socket_mode, LISTEN_BACKLOG, err, sizeof(err));
 	if (rc != 0)
 		die(rc, "%s", err);
+	fatal_listener = &L->lis;
+	util_set_fatal_hook(unlink_on_fatal);
 
 	now = mono_ns();
 	intake_init(&L->in, &cfg->intake, L->lis.fd, &intake_ops, L, now);
@@ -362,6 +438,8 @@ loop_setup(struct loop *L, const struct config *cfg)
 	L->nprobes = probe_open_all(&cfg->probes, L->probes, on_probe_reading,
 	    L, now);
 	bucket_init(&L->conn_ev_bucket, CONN_EVENT_RATE, CONN_EVENT_BURST, now);
+	bucket_init(&L->probe_bucket, PROBE_READING_RATE, PROBE_READING_BURST,
+	    now);
 	emit(L, EVENT_STARTED, hostev_started(cfg, L->lis.path));
 	flush_out(L);
 	if (ready_fd_notify(cfg->ready_fd) != 0)
@@ -406,6 +484,13 @@ serve(struct loop *L, uint64_t now)
 	size_t i;
 	int k;
 
+	if (L->pfd[PFD_LISTEN].revents & (POLLERR | POLLNVAL)) {
+		/* the listener itself is broken: no guest can reach us */
+		log_msg(LOG_ERROR, "listening socket failed", "revents=%#x",
+		    (unsigned)L->pfd[PFD_LISTEN].revents);
+		fail(L, EXIT_OSERR, "listener_failed");
+		return;
+	}
 	if (L->pfd[PFD_LISTEN].revents & POLLIN)
 		intake_accept(&L->in, now);
 	for (i = 0; i < L->in.nconns; i++) {
@@ -418,8 +503,17 @@ serve(struct loop *L, uint64_t now)
 	for (k = 0; k < L->nprobes; k++) {
 		struct probe *p = &L->probes[k];
 
-		if (pp[k].revents && pp[k].fd >= 0 && pp[k].fd == p->fd)
-			p->ops->ready(p, pp[k].revents, now);
+		if (!pp[k].revents || pp[k].fd < 0 || pp[k].fd != p->fd)
+			continue;
+		if (pp[k].revents & POLLNVAL) {
+			/* not ours any more: never poll it again */
+			log_msg(LOG_ERROR, "host probe fd invalid; probe stopped",
+			    "probe=%s", p->ops->source);
+			p->fd = -1;
+			p->next_ns = 0;
+			continue;
+		}
+		p->ops->ready(p, pp[k].revents, now);
 	}
 }
 
@@ -483,6 +577,11 @@ loop_run(const struct config *cfg)
 		if (n <= 0)
 			continue;
 		now = mono_ns();
+		if (L.pfd[PFD_SIGNAL].revents & (POLLERR | POLLNVAL)) {
+			log_msg(LOG_ERROR, "signalfd failed", NULL);
+			fail(&L, EXIT_OSERR, "signalfd_failed");
+			break;
+		}
 		if (L.pfd[PFD_SIGNAL].revents)
 			handle_signals(&L, now);
 		if (L.stop_reason == NULL)

@@ -24,6 +24,9 @@ stats_to_json(const struct stats *s, json_t *o)
 	    jcs_u64(s->connection_events_suppressed));
 	json_object_set_new(o, "events_emitted", jcs_u64(s->events_emitted));
 	json_object_set_new(o, "probe_readings", jcs_u64(s->probe_readings));
+	json_object_set_new(o, "probe_readings_suppressed",
+	    jcs_u64(s->probe_readings_suppressed));
+	json_object_set_new(o, "read_errors", jcs_u64(s->read_errors));
 	json_object_set_new(o, "stdout_blocked_ms",
 	    jcs_u64(s->stdout_blocked_ns / 1000000));
 }

@@ -38,6 +38,13 @@ summary_suppressed(struct reject_summary *r)
 	r->pending = 1;
 }
 
+void
+summary_probe_suppressed(struct reject_summary *r)
+{
+	r->probe_suppressed++;
+	r->pending = 1;
+}
+
 uint64_t
 summary_deadline(const struct reject_summary *r)
 {
@@ -62,6 +69,8 @@ summary_take(struct reject_summary *r, uint64_t now)
 	json_object_set_new(o, "connections_refused", jcs_u64(r->refused));
 	json_object_set_new(o, "connection_events_suppressed",
 	    jcs_u64(r->suppressed));
+	json_object_set_new(o, "probe_readings_suppressed",
+	    jcs_u64(r->probe_suppressed));
 	if (r->have_example) {
 		json_t *ex = json_object();
 
@@ -74,7 +83,7 @@ summary_take(struct reject_summary *r, uint64_t now)
 		json_object_set_new(o, "example", json_null());
 	}
 	memset(r->counts, 0, sizeof(r->counts));
-	r->total = r->refused = r->suppressed = 0;
+	r->total = r->refused = r->suppressed = r->probe_suppressed = 0;
 	r->have_example = 0;
 	r->pending = 0;
 	r->next_ok_ns = now + NS;

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -44,13 +45,37 @@ die_usage(const char *hint, const char *fmt, ...)
 	exit(EXIT_USAGE);
 }
 
+static void (*fatal_hook)(void);
+
+void
+util_set_fatal_hook(void (*fn)(void))
+{
+	fatal_hook = fn;
+}
+
+/* A logfmt line and exit 71; nothing here allocates. */
+static void
+out_of_memory(size_t n)
+{
+	char line[160];
+	int len;
+
+	len = snprintf(line, sizeof(line), "level=error msg=\"out of memory; "
+	    "exiting\" prog=%s bytes=%zu exit=%d\n", progname, n, EXIT_OSERR);
+	if (len > 0 && write(STDERR_FILENO, line, (size_t)len) < 0)
+		len = 0;
+	if (fatal_hook != NULL)
+		fatal_hook();
+	exit(EXIT_OSERR);
+}
+
 void *
 xmalloc(size_t n)
 {
 	void *p = malloc(n ? n : 1);
 
 	if (p == NULL)
-		die(EXIT_OSERR, "out of memory allocating %zu bytes", n);
+		out_of_memory(n);
 	return p;
 }
 
@@ -60,7 +85,7 @@ xrealloc(void *p, size_t n)
 	void *q = realloc(p, n ? n : 1);
 
 	if (q == NULL)
-		die(EXIT_OSERR, "out of memory allocating %zu bytes", n);
+		out_of_memory(n);
 	return q;
 }
 

@@ -258,10 +258,17 @@ check_stream(struct verify *v, const struct line_fields *f, char *why,
 		BAD("sequence %llu repeats or goes back (last %llu): duplicate "
 		    "or reordered line", (unsigned long long)f->seq,
 		    (unsigned long long)st->last_seq);
-	if (f->seq != st->last_seq + 1)
-		BAD("sequence %llu follows %llu: %llu line(s) missing",
-		    (unsigned long long)f->seq, (unsigned long long)st->last_seq,
-		    (unsigned long long)(f->seq - st->last_seq - 1));
+	if (f->seq != st->last_seq + 1) {
+		uint64_t last = st->last_seq;
+
+		/* resynchronize: the gap is reported once, here, and the
+		 * counters in stopped can no longer add up */
+		st->last_seq = f->seq;
+		st->incomplete = 1;
+		BAD("sequence %llu follows %llu: %llu line(s) missing or bad",
+		    (unsigned long long)f->seq, (unsigned long long)last,
+		    (unsigned long long)(f->seq - last - 1));
+	}
 	st->last_seq = f->seq;
 	if (strncmp(f->type, EVENT_TYPE_GUEST, strlen(EVENT_TYPE_GUEST)) == 0 &&
 	    strcmp(f->type, EVENT_AGENT_SILENCED) != 0 &&
@@ -274,7 +281,8 @@ check_stream(struct verify *v, const struct line_fields *f, char *why,
 	}
 	if (strcmp(f->type, EVENT_STOPPED) == 0) {
 		st->stopped = 1;
-		return check_stopped(st, f, why, whylen);
+		/* after a gap the mismatch is already reported */
+		return st->incomplete || check_stopped(st, f, why, whylen);
 	}
 	return 1;
 }
@@ -350,18 +358,33 @@ verify_add_keys_json(struct verify *v, const char *path, char *err,
 void
 verify_stream(struct verify *v, FILE *in, FILE *print)
 {
-	char *line = NULL, why[256];
-	size_t cap = 0;
-	ssize_t n;
+	char *line = xmalloc(VERIFY_LINE_MAX), why[256];
+	int c = 0;
 
-	while ((n = getline(&line, &cap, in)) >= 0) {
-		if (n > 0 && line[n - 1] == '\n')
-			n--;
-		if (!verify_line(v, line, (size_t)n, why, sizeof(why))) {
+	while (c != EOF) {
+		size_t n = 0;
+		int over = 0;
+
+		/* bounded: a longer line is skipped, never held */
+		while ((c = getc_unlocked(in)) != EOF && c != '\n') {
+			if (n < VERIFY_LINE_MAX)
+				line[n++] = (char)c;
+			else
+				over = 1;
+		}
+		if (c == EOF && n == 0)
+			break;
+		if (over) {
+			v->lineno++;
+			v->bad_lines++;
+			fprintf(stderr, "verify: line %llu: longer than %zu bytes "
+			    "(no cellos-telemetryd line is); skipped\n",
+			    (unsigned long long)v->lineno, (size_t)VERIFY_LINE_MAX);
+		} else if (!verify_line(v, line, n, why, sizeof(why))) {
 			fprintf(stderr, "verify: line %llu: %s\n",
 			    (unsigned long long)v->lineno, why);
 		} else if (print != NULL) {
-			fwrite(line, 1, (size_t)n, print);
+			fwrite(line, 1, n, print);
 			fputc('\n', print);
 		}
 	}

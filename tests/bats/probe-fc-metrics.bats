@@ -47,8 +47,12 @@ teardown() { common_teardown; }
 	for i in $(seq 1 50); do printf '{"i":%d}\n' "$i" >&5; done
 	wait "$epid"
 	exec 5>&-
-	wait_for has_events .probe.v1.fc_metrics 50
+	# readings are rate limited (burst 20): each is written or counted
+	wait_for has_events .probe.v1.fc_metrics 20
+	sleep 0.5
 	stop_daemon
 	[ "$(count_events .process.spawned)" -eq 5000 ]
-	events .stopped | jq -e '.data.frames_accepted == 5000 and .data.probe_readings == 50'
+	events .stopped | jq -e '.data.frames_accepted == 5000 and
+	    .data.probe_readings + .data.probe_readings_suppressed == 50'
+	[ "$(events .stopped | jq .data.probe_readings)" -eq "$(count_events .probe.v1.fc_metrics)" ]
 }
