@@ -87,8 +87,10 @@ flush_out(struct loop *L)
 
 	if (L->stdout_failed || L->out.q.len == 0 || out_flush(&L->out) == 0)
 		return;
-	log_msg(LOG_ERROR, "stdout write failed; the reader is gone or the "
-	    "pipe broke", "error=%s", log_quote(strerror(errno), q, sizeof(q)));
+	/* name the error; its cause (a reader gone, a full disk) is the
+	 * operator's to find */
+	log_msg(LOG_ERROR, "stdout write failed", "error=%s",
+	    log_quote(strerror(errno), q, sizeof(q)));
 	L->stdout_failed = 1;
 	fail(L, EXIT_IOERR, "stdout_error");
 }

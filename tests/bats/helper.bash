@@ -103,3 +103,28 @@ stop_stalled() {
 	exec 4<&-
 	wait "$CPID"
 }
+
+# build_faultshim: the LD_PRELOAD fault injector (tests/tools/faultshim.c)
+# at $SHIM. Sanitizer builds interpose malloc themselves: skip there.
+build_faultshim() {
+	if [ -n "${CELLOS_SANITIZE:-}" ]; then
+		skip "LD_PRELOAD fault injection conflicts with the sanitizer runtime"
+	fi
+	SHIM="$T/faultshim.so"
+	cc -shared -fPIC -O1 -o "$SHIM" "$BATS_TEST_DIRNAME/../tools/faultshim.c"
+}
+
+# every_line_json FILE: each line parses as one JSON object (nothing torn).
+every_line_json() {
+	python3 -c '
+import json, sys
+bad = 0
+for n, line in enumerate(open(sys.argv[1], "rb"), 1):
+    try:
+        assert line.endswith(b"\n") and isinstance(json.loads(line), dict)
+    except Exception:
+        bad += 1
+        if bad <= 3:
+            print("line %d is not a whole JSON line: %r" % (n, line[:80]))
+sys.exit(1 if bad else 0)' "$1"
+}

@@ -56,3 +56,37 @@ teardown() { common_teardown; }
 	    .data.probe_readings + .data.probe_readings_suppressed == 50'
 	[ "$(events .stopped | jq .data.probe_readings)" -eq "$(count_events .probe.v1.fc_metrics)" ]
 }
+
+@test "a flood of metrics lines is rate limited, the rest counted" {
+	start_daemon --fc-metrics "$T/metrics.fifo"
+	python3 -c '
+import sys
+with open(sys.argv[1], "w") as f:
+    for i in range(1000):
+        f.write("{\"i\":%d}\n" % i)' "$T/metrics.fifo"
+	sleep 0.5
+	stop_daemon
+	n=$(count_events .probe.v1.fc_metrics)
+	# burst 20, then 10 a second: the run lasts well under 10 s
+	[ "$n" -ge 20 ] && [ "$n" -le 120 ]
+	events .stopped | jq -e --argjson n "$n" '.data.probe_readings == $n and
+	    .data.probe_readings + .data.probe_readings_suppressed == 1000'
+	# summarized as rejections are, and the summaries add up
+	[ "$(events .frames_rejected | jq -s 'map(.data.probe_readings_suppressed) | add')" -eq $((1000 - n)) ]
+}
+
+@test "a reading too large for one line is reported, not written" {
+	start_daemon --fc-metrics "$T/metrics.fifo"
+	python3 -c '
+import json, sys
+with open(sys.argv[1], "w") as f:
+    f.write(json.dumps({"k%d" % i: i for i in range(4000)}) + "\n")
+    f.write("{\"small\":1}\n")' "$T/metrics.fifo"
+	wait_for has_events .probe.v1.fc_metrics 2
+	stop_daemon
+	events .probe.v1.fc_metrics | head -n 1 | jq -e '.data.output == null and
+	    (.data.error | test("line limit"))'
+	events .probe.v1.fc_metrics | tail -n 1 | jq -e '.data.output.small == 1'
+	# no line anywhere near journald's 48 KiB split
+	[ "$(awk '{ if (length($0) > m) m = length($0) } END { print m }' "$T/out")" -le 32768 ]
+}

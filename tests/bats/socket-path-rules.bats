@@ -65,3 +65,30 @@ teardown() { common_teardown; }
 	stop_daemon
 	[ "$(cat "$SOCK")" = other ]
 }
+
+@test "a live listener with a full backlog is in use (73), no hang" {
+	python3 -c '
+import os, socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1])
+s.listen(0)
+held = []
+while True:    # fill the backlog: the next connect would block
+    c = socket.socket(socket.AF_UNIX)
+    c.setblocking(False)
+    try:
+        c.connect(sys.argv[1])
+    except BlockingIOError:
+        break
+    held.append(c)
+open(sys.argv[2], "w").close()
+time.sleep(30)' "$SOCK" "$T/full" &
+	holder=$!
+	wait_for test -e "$T/full"
+	run timeout 5 "$DAEMON" --cell-id c --run-id r --uds-base "$SOCK_BASE" \
+	    --sign-alg off
+	kill "$holder"
+	wait "$holder" || true
+	[ "$status" -eq 73 ]
+	[[ "$output" == *"in use by a live listener"* ]]
+}
