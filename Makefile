@@ -7,7 +7,7 @@ MANDIR ?= $(PREFIX)/share/man
 DESTDIR ?=
 
 CC ?= cc
-PKGS = libcbor libsodium jansson
+PKGS = libcbor libsodium jansson libseccomp
 
 # A fresh machine: install what is missing before asking pkg-config again.
 ifneq ($(MAKECMDGOALS),clean)
@@ -15,7 +15,7 @@ ifneq ($(shell pkg-config --exists $(PKGS) 2>/dev/null && echo ok),ok)
 $(info pkg-config cannot find $(PKGS); running scripts/install-deps)
 INSTALL_DEPS := $(shell ./scripts/install-deps >&2 && echo ok)
 ifneq ($(INSTALL_DEPS),ok)
-$(error scripts/install-deps failed; install libcbor-dev libsodium-dev libjansson-dev pkg-config)
+$(error scripts/install-deps failed; install libcbor-dev libsodium-dev libjansson-dev libseccomp-dev pkg-config)
 endif
 endif
 endif

@@ -66,18 +66,21 @@ static const char usage_text[] =
 "  --sysfs-root DIR           sysfs location for --tap (default /sys)\n"
 "  --nft-bin PATH             nft program (default nft)\n"
 "other:\n"
+"  --sandbox MODE             seccomp (default) or off: confine the receiver\n"
+"                             process; off is for valgrind and strace only\n"
 "  --log-level LEVEL          error, warn, info or debug (default info)\n"
 "  --help, --version\n"
 "\n"
 "Durations take ms, s or m (250ms, 10s, 2m); a bare number is seconds.\n"
-"Exit: 0 ok, 64 usage, 66 key missing, 71 system, 73 socket path in use,\n"
-"74 stdout error, 77 key permissions, 78 bad configuration.\n";
+"Exit: 0 ok, 64 usage, 66 key missing, 70 the receiver failed, 71 system,\n"
+"73 socket path in use, 74 stdout error, 77 key permissions, 78 bad\n"
+"configuration.\n";
 
 enum {
 	OPT_CELL = 256, OPT_RUN, OPT_SPEC, OPT_UDS, OPT_PORT, OPT_MODE, OPT_LFD, OPT_MAXCONN,
 	OPT_PEER, OPT_READY, OPT_MAXFRAME, OPT_FTIMEOUT, OPT_ALLOW, OPT_RATE, OPT_BURST,
 	OPT_SILENCE, OPT_CHECKPOINT, OPT_ALG, OPT_KEY, OPT_KID, OPT_CGROUP, OPT_FC, OPT_TAP,
-	OPT_NFT, OPT_PINTERVAL, OPT_SYSFS, OPT_NFTBIN, OPT_LOG, OPT_HELP, OPT_VERSION, OPT_LAST
+	OPT_NFT, OPT_PINTERVAL, OPT_SYSFS, OPT_NFTBIN, OPT_SANDBOX, OPT_LOG, OPT_HELP, OPT_VERSION, OPT_LAST
 };
 
 static const struct option options[] = {
@@ -108,6 +111,7 @@ static const struct option options[] = {
 	{ "probe-interval", required_argument, NULL, OPT_PINTERVAL },
 	{ "sysfs-root", required_argument, NULL, OPT_SYSFS },
 	{ "nft-bin", required_argument, NULL, OPT_NFTBIN },
+	{ "sandbox", required_argument, NULL, OPT_SANDBOX },
 	{ "log-level", required_argument, NULL, OPT_LOG },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -186,6 +190,7 @@ set_defaults(struct config *c)
 	c->intake.rate_limit = 10000;
 	c->intake.rate_burst = 20000;
 	c->log_level = LOG_INFO;
+	c->sandbox = 1;
 	c->probes.interval_ms = 10000;
 	c->probes.sysfs_root = "/sys";
 	c->probes.nft_bin = "nft";
@@ -269,6 +274,11 @@ apply_option(struct config *c, struct sign_opts *so, int opt, const char *arg)
 		break;
 	case OPT_SYSFS: c->probes.sysfs_root = arg; break;
 	case OPT_NFTBIN: c->probes.nft_bin = arg; break;
+	case OPT_SANDBOX:
+		if (strcmp(arg, "seccomp") != 0 && strcmp(arg, "off") != 0)
+			usage_error("--sandbox %s: expected seccomp or off", arg);
+		c->sandbox = strcmp(arg, "seccomp") == 0;
+		break;
 	case OPT_LOG:
 		if (log_level_parse(arg, &c->log_level) != 0)
 			usage_error("--log-level %s: expected error, warn, info or "

@@ -30,6 +30,7 @@ struct config {
 	struct intake_config intake;    /* connections and frames */
 	struct key key;                 /* alg ALG_OFF: unsigned */
 	enum log_level log_level;
+	int sandbox;                    /* receiver confined (--sandbox seccomp) */
 	struct probe_config probes;     /* host probes (SPEC section 8) */
 };
 

@@ -26,6 +26,8 @@ struct conn {
 	struct wire_reasm reasm;
 	uint64_t partial_since; /* monotonic ns a partial frame began, 0 if none */
 	uint64_t frames_accepted;
+	uint64_t event_real;    /* CLOCK_REALTIME of this open or close, as
+	                         * the monitor is told it; 0: not known */
 };
 
 /* What the intake enforces (from the daemon's options). */

@@ -34,6 +34,7 @@
 #define EVENT_FRAMES_REJECTED EVENT_TYPE_HOST "frames_rejected"
 #define EVENT_CHECKPOINT EVENT_TYPE_HOST "checkpoint"
 #define EVENT_STOPPED EVENT_TYPE_HOST "stopped"
+#define EVENT_RECEIVER_FAILED EVENT_TYPE_HOST "receiver_failed"
 
 struct event_ctx {
 	char cell_id[EVENT_ID_MAX + 1];

@@ -29,6 +29,11 @@ json_t *hostev_resumed(uint64_t silent_ns);
 /* connection_opened (reason NULL) or connection_closed. */
 json_t *hostev_connection(const struct conn *c, const char *reason);
 
+/* receiver_failed: why (exited, bad_record), its wait status (exit code
+ * or signal), what was wrong, how far it got. */
+json_t *hostev_receiver_failed(const char *why, int status, const char *detail,
+    uint64_t records, uint64_t last_connection);
+
 /* A host probe reading at real-time ns; inputs and output (NULL for a
  * failure, with error set) are consumed. */
 json_t *hostev_probe(const struct probe *p, json_t *inputs, json_t *output,

@@ -27,6 +27,10 @@ int listen_open(struct listener *l, const char *base, unsigned port,
 /* Use an inherited listening socket. Returns 0 or an exit code. */
 int listen_adopt(struct listener *l, int fd, char *err, size_t errlen);
 
+/* Close our fd only (the receiver has its own); the path stays ours to
+ * unlink at listen_close(). */
+void listen_release(struct listener *l);
+
 /* Close; unlink the path only if it still names the socket we bound. */
 void listen_close(struct listener *l);
 

@@ -4,6 +4,8 @@
 #ifndef LOG_H
 #define LOG_H
 
+#include <stddef.h>
+
 enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
 
 /* 0 and *lvl set, or -1 for an unknown name (error|warn|info|debug). */
@@ -20,5 +22,12 @@ void log_msg(enum log_level lvl, const char *msg, const char *kvfmt, ...)
 /* Quote and escape s into out as a logfmt value ("...", \" \\ \xNN),
  * capped at outlen; hostile text never reaches the log raw. */
 const char *log_quote(const char *s, char *out, size_t outlen);
+
+/* Send finished lines (without newline) to fn instead of stderr: the
+ * receiver passes its lines to the monitor, whose stderr they reach. */
+void log_set_sink(void (*fn)(enum log_level lvl, const char *line, size_t n));
+
+/* Write a finished line (another process's, already checked) to stderr. */
+void log_line(enum log_level lvl, const char *line, size_t n);
 
 #endif

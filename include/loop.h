@@ -12,6 +12,6 @@
  * way out goes through one finish: stopped (while stdout works), probes
  * closed, socket unlinked. Returns the exit code for main.
  */
-int loop_run(const struct config *cfg);
+int loop_run(struct config *cfg);
 
 #endif

@@ -11,7 +11,7 @@
 
 /* sysexits(3) codes used throughout (SPEC section 7). */
 enum {
-	EXIT_USAGE = 64, EXIT_NOINPUT = 66, EXIT_OSERR = 71,
+	EXIT_USAGE = 64, EXIT_NOINPUT = 66, EXIT_SOFTWARE = 70, EXIT_OSERR = 71,
 	EXIT_INUSE = 73, EXIT_IOERR = 74, EXIT_NOPERM = 77, EXIT_CONFIG = 78
 };
 

@@ -1,6 +1,7 @@
 /*
  * host_events.c - data of the host's own events (see include/host_events.h).
  */
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -33,6 +34,8 @@ hostev_started(const struct config *cfg, const char *listen_path)
 	json_object_set_new(lim, "rate_limit", jcs_u64(cfg->intake.rate_limit));
 	json_object_set_new(lim, "rate_burst", jcs_u64(cfg->intake.rate_burst));
 	json_object_set_new(o, "limits", lim);
+	json_object_set_new(o, "sandbox", json_string(cfg->sandbox ? "seccomp" :
+	    "off"));
 	json_object_set_new(o, "sigalg", json_string(keys_alg_name(cfg->key.alg)));
 	json_object_set_new(o, "sigkid", cfg->key.alg == ALG_OFF ? json_null() :
 	    json_string(cfg->key.kid));
@@ -106,5 +109,23 @@ hostev_probe(const struct probe *p, json_t *inputs, json_t *output,
 	json_object_set_new(o, "output", output ? output : json_null());
 	if (error != NULL)
 		json_object_set_new(o, "error", json_string(error));
+	return o;
+}
+
+json_t *
+hostev_receiver_failed(const char *why, int status, const char *detail,
+    uint64_t records, uint64_t last_connection)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "reason", json_string(why));
+	json_object_set_new(o, "exit_status", WIFEXITED(status) ?
+	    json_integer(WEXITSTATUS(status)) : json_null());
+	json_object_set_new(o, "signal", WIFSIGNALED(status) ?
+	    json_integer(WTERMSIG(status)) : json_null());
+	json_object_set_new(o, "detail", detail ? json_string(detail) :
+	    json_null());
+	json_object_set_new(o, "records", jcs_u64(records));
+	json_object_set_new(o, "last_connection", jcs_u64(last_connection));
 	return o;
 }

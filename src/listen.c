@@ -150,6 +150,14 @@ listen_adopt(struct listener *l, int fd, char *err, size_t errlen)
 }
 
 void
+listen_release(struct listener *l)
+{
+	if (l->fd >= 0)
+		close(l->fd);
+	l->fd = -1;
+}
+
+void
 listen_close(struct listener *l)
 {
 	struct stat st;

@@ -8,6 +8,7 @@
 #include "log.h"
 
 static enum log_level current = LOG_INFO;
+static void (*sink)(enum log_level lvl, const char *line, size_t n);
 static const char *const names[] = { "error", "warn", "info", "debug" };
 
 int
@@ -88,8 +89,28 @@ log_msg(enum log_level lvl, const char *msg, const char *kvfmt, ...)
 		if ((size_t)n > sizeof(line) - 2)
 			n = (int)sizeof(line) - 2;
 	}
+	if (sink != NULL) {
+		sink(lvl, line, (size_t)n);
+		return;
+	}
 	line[n++] = '\n';
 	/* one write: lines from one process never interleave */
 	fwrite(line, 1, (size_t)n, stderr);
+	fflush(stderr);
+}
+
+void
+log_set_sink(void (*fn)(enum log_level lvl, const char *line, size_t n))
+{
+	sink = fn;
+}
+
+void
+log_line(enum log_level lvl, const char *line, size_t n)
+{
+	if (!log_enabled(lvl))
+		return;
+	fwrite(line, 1, n, stderr);
+	fputc('\n', stderr);
 	fflush(stderr);
 }

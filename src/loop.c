@@ -9,17 +9,21 @@
  * the probes report becomes events here; nothing else builds lines.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <jansson.h>
 
 #include "bucket.h"
 #include "clock.h"
+#include "channel.h"
 #include "conn.h"
 #include "event.h"
 #include "host_events.h"
@@ -29,6 +33,7 @@
 #include "loop.h"
 #include "out.h"
 #include "probe.h"
+#include "receiver.h"
 #include "ready.h"
 #include "sig.h"
 #include "stats.h"
@@ -47,14 +52,20 @@
 /* deep enough that a connecting VMM never waits on a full backlog */
 #define LISTEN_BACKLOG 128
 
-/* Poll slots: the signalfd, the listener, the connections, then probes. */
-enum { PFD_SIGNAL, PFD_LISTEN, PFD_CONNS };
+/* Poll slots: the signalfd, the receiver's channel, then the probes. */
+enum { PFD_SIGNAL, PFD_CHANNEL, PFD_PROBES };
+
+#define CHAN_BUF ((size_t)64 * 1024)
 
 struct loop {
 	const struct config *cfg;
-	struct listener lis;
+	struct listener lis;            /* its path: ours to unlink */
 	int sigfd;
-	struct intake in;
+	struct receiver rx;
+	struct chan_reader cr;
+	uint8_t *cbuf;                  /* records read, a partial one kept */
+	size_t chave;
+	int draining;                   /* the drain was asked for */
 	struct pollfd *pfd;
 	struct stats st;
 	struct reject_summary rep;
@@ -133,7 +144,7 @@ counters(struct loop *L)
 	json_t *o = json_object();
 
 	L->st.events_emitted = L->ev.seq + 1;
-	L->st.bytes_received = L->in.bytes_received;
+	L->st.bytes_received = L->cr.bytes_received;
 	stats_to_json(&L->st, o);
 	return o;
 }
@@ -155,7 +166,9 @@ conn_event(struct loop *L, const struct conn *c, const char *type,
 		summary_suppressed(&L->rep);
 		return;
 	}
-	emit(L, type, hostev_connection(c, reason));
+	/* at the time the receiver saw it, so lines keep their order */
+	emit_at(L, type, c->event_real ? c->event_real : real_ns(),
+	    hostev_connection(c, reason));
 	log_msg(LOG_DEBUG, reason ? "connection_closed" : "connection_opened",
 	    "connection=%llu peer_pid=%d reason=%s", (unsigned long long)c->id,
 	    (int)c->peer_pid, reason ? reason : "-");
@@ -267,6 +280,78 @@ on_probe_reading(void *ctx, const struct probe *p, json_t *inputs,
 		log_msg(LOG_WARN, "host probe failing", "probe=%s", p->ops->source);
 }
 
+/* ---- the receiver ---- */
+
+/*
+ * The receiver crashed, was killed, sent a bad record or went away before
+ * the drain: a signed receiver_failed, then stopped, exit 70. Never a
+ * restart: a receiver that fails may be under a guest's control.
+ */
+static void
+receiver_failed(struct loop *L, const char *why, const char *detail)
+{
+	int status = 0;
+
+	if (L->rx.pid > 0) {
+		if (strcmp(why, "bad_record") == 0)
+			kill(L->rx.pid, SIGKILL);
+		while (waitpid(L->rx.pid, &status, 0) < 0 && errno == EINTR)
+			;
+		L->rx.pid = 0;
+	}
+	emit(L, EVENT_RECEIVER_FAILED, hostev_receiver_failed(why, status,
+	    detail, L->cr.records, L->cr.last_conn));
+	log_msg(LOG_ERROR, "receiver failed", "reason=%s status=%d signal=%d "
+	    "records=%llu", why, WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+	    WIFSIGNALED(status) ? WTERMSIG(status) : 0,
+	    (unsigned long long)L->cr.records);
+	close(L->rx.chan);
+	L->rx.chan = -1;
+	fail(L, EXIT_SOFTWARE, "receiver_failed");
+}
+
+/* The channel ended: after the drain that is the receiver's exit. */
+static void
+channel_closed(struct loop *L)
+{
+	int status;
+
+	if (!L->cr.drained) {
+		/* learn how it ended before reporting */
+		receiver_failed(L, "exited", L->chave ? "a partial record was "
+		    "left" : "the channel closed before the drain");
+		return;
+	}
+	while (waitpid(L->rx.pid, &status, 0) < 0 && errno == EINTR)
+		;
+	L->rx.pid = 0;
+	close(L->rx.chan);
+	L->rx.chan = -1;
+}
+
+static void
+read_channel(struct loop *L)
+{
+	ssize_t n = read(L->rx.chan, L->cbuf + L->chave, CHAN_BUF - L->chave);
+	long used;
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		channel_closed(L);
+		return;
+	}
+	L->chave += (size_t)n;
+	used = chan_dispatch(&L->cr, L->cbuf, L->chave, &L->cfg->intake.sources,
+	    &intake_ops, L, real_ns(), mono_ns());
+	if (used < 0) {
+		receiver_failed(L, "bad_record", L->cr.error);
+		return;
+	}
+	memmove(L->cbuf, L->cbuf + used, L->chave - (size_t)used);
+	L->chave -= (size_t)used;
+}
+
 /* ---- timers ---- */
 
 static uint64_t
@@ -290,6 +375,17 @@ emit_silenced(struct loop *L, uint64_t now)
 	    (unsigned long long)(silent / MS));
 }
 
+/* Records the receiver sent that we have not read: the receiver reads
+ * guests as soon as they write unless we are behind. */
+static int
+records_waiting(struct loop *L)
+{
+	int avail = 0;
+
+	return L->chave > 0 || (L->rx.chan >= 0 &&
+	    ioctl(L->rx.chan, FIONREAD, &avail) == 0 && avail > 0);
+}
+
 /*
  * Fire every timer that is due at now and return the next deadline
  * (monotonic ns, 0 when nothing is scheduled): one list of timers.
@@ -300,12 +396,11 @@ run_timers(struct loop *L, uint64_t now)
 	uint64_t next, d;
 	int i;
 
-	next = intake_timers(&L->in, now);
 	d = ka_deadline(&L->ka);
 	/* never call the agent silent while its frames wait unread */
-	if (d && now >= d && !intake_unread_waiting(&L->in))
+	if (d && now >= d && !records_waiting(L))
 		emit_silenced(L, now);
-	next = earliest(next, ka_deadline(&L->ka));
+	next = ka_deadline(&L->ka);
 	if (L->next_checkpoint && now >= L->next_checkpoint) {
 		emit(L, EVENT_CHECKPOINT, counters(L));
 		L->next_checkpoint = now + L->cfg->checkpoint_ms * MS;
@@ -408,7 +503,7 @@ unlink_on_fatal(void)
 /* Bind, open probes, write started, announce readiness. Startup errors
  * exit here with their code: nothing has been promised yet. */
 static void
-loop_setup(struct loop *L, const struct config *cfg)
+loop_setup(struct loop *L, struct config *cfg)
 {
 	char err[512];
 	uint64_t now;
@@ -430,9 +525,19 @@ loop_setup(struct loop *L, const struct config *cfg)
 	fatal_listener = &L->lis;
 	util_set_fatal_hook(unlink_on_fatal);
 
+	/* the guest-facing work runs apart, without the key */
+	if (receiver_start(&L->rx, cfg, L->lis.fd) != 0)
+		die(EXIT_OSERR, "cannot start the receiver: %s", strerror(errno));
+	listen_release(&L->lis);
+	fcntl(L->rx.chan, F_SETFL, O_NONBLOCK);
+	chan_reader_init(&L->cr);
+	L->cbuf = xmalloc(CHAN_BUF);
+	if (!cfg->sandbox)
+		log_msg(LOG_WARN, "receiver sandbox off (--sandbox off): for "
+		    "debugging only", NULL);
+
 	now = mono_ns();
-	intake_init(&L->in, &cfg->intake, L->lis.fd, &intake_ops, L, now);
-	L->pfd = xmalloc((PFD_CONNS + L->in.nconns + PROBE_MAX) * sizeof(*L->pfd));
+	L->pfd = xmalloc((PFD_PROBES + PROBE_MAX) * sizeof(*L->pfd));
 	event_init(&L->ev, cfg->cell_id, cfg->run_id, cfg->spec_hash,
 	    cfg->key.alg == ALG_OFF ? NULL : &cfg->key, NULL);
 	out_init(&L->out, STDOUT_FILENO, &L->st.stdout_blocked_ns);
@@ -461,17 +566,13 @@ loop_setup(struct loop *L, const struct config *cfg)
 
 /* Build the poll set for this iteration; returns its size. */
 static size_t
-poll_set(struct loop *L, uint64_t now)
+poll_set(struct loop *L)
 {
-	size_t i, np = PFD_CONNS;
+	size_t np = PFD_PROBES;
 	int k;
 
 	L->pfd[PFD_SIGNAL] = (struct pollfd){ .fd = L->sigfd, .events = POLLIN };
-	L->pfd[PFD_LISTEN] = (struct pollfd){
-	    .fd = intake_listen_fd(&L->in, now), .events = POLLIN };
-	for (i = 0; i < L->in.nconns; i++)
-		L->pfd[np++] = (struct pollfd){ .fd = L->in.conns[i].fd,
-		    .events = POLLIN };
+	L->pfd[PFD_CHANNEL] = (struct pollfd){ .fd = L->rx.chan, .events = POLLIN };
 	for (k = 0; k < L->nprobes; k++)
 		L->pfd[np++] = (struct pollfd){ .fd = L->probes[k].fd,
 		    .events = L->probes[k].events };
@@ -482,27 +583,12 @@ poll_set(struct loop *L, uint64_t now)
 static void
 serve(struct loop *L, uint64_t now)
 {
-	struct pollfd *pc = &L->pfd[PFD_CONNS], *pp = pc + L->in.nconns;
-	size_t i;
+	struct pollfd *pp = &L->pfd[PFD_PROBES];
 	int k;
 
-	if (L->pfd[PFD_LISTEN].revents & (POLLERR | POLLNVAL)) {
-		/* the listener itself is broken: no guest can reach us */
-		log_msg(LOG_ERROR, "listening socket failed", "revents=%#x",
-		    (unsigned)L->pfd[PFD_LISTEN].revents);
-		fail(L, EXIT_OSERR, "listener_failed");
-		return;
-	}
-	if (L->pfd[PFD_LISTEN].revents & POLLIN)
-		intake_accept(&L->in, now);
-	for (i = 0; i < L->in.nconns; i++) {
-		struct conn *c = &L->in.conns[i];
-
-		/* the slot may have been closed, or reused by an accept */
-		if (pc[i].revents && c->fd >= 0 && pc[i].fd == c->fd)
-			intake_read(&L->in, c, now);
-	}
-	for (k = 0; k < L->nprobes; k++) {
+	if (L->pfd[PFD_CHANNEL].revents)
+		read_channel(L);
+	for (k = 0; k < L->nprobes && L->exit_code == 0; k++) {
 		struct probe *p = &L->probes[k];
 
 		if (!pp[k].revents || pp[k].fd < 0 || pp[k].fd != p->fd)
@@ -526,11 +612,13 @@ finish(struct loop *L)
 	uint64_t now;
 	json_t *o;
 
-	/* after a signal, read what the guests have already sent */
-	if (L->exit_code == 0)
-		intake_drain_and_close(&L->in, DRAIN_NS, DRAIN_QUIET_NS);
-	else
-		intake_drain_and_close(&L->in, 0, 0);
+	/* a fatal error on our side: the receiver goes with us */
+	if (L->rx.pid > 0) {
+		kill(L->rx.pid, SIGKILL);
+		while (waitpid(L->rx.pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		L->rx.pid = 0;
+	}
 	probe_close_all(L->probes, L->nprobes);         /* no orphaned nft */
 	now = mono_ns();
 	/* so the summaries add up to the counters in stopped */
@@ -545,7 +633,9 @@ finish(struct loop *L)
 	    "frames_accepted=%llu frames_rejected=%llu exit=%d", L->stop_reason,
 	    (unsigned long long)L->st.frames_accepted,
 	    (unsigned long long)L->st.frames_rejected, L->exit_code);
-	intake_free(&L->in);
+	if (L->rx.chan >= 0)
+		close(L->rx.chan);
+	free(L->cbuf);
 	event_free(&L->ev);
 	out_free(&L->out);
 	free(L->pfd);
@@ -553,23 +643,40 @@ finish(struct loop *L)
 	return L->exit_code;
 }
 
+/* SIGTERM/SIGINT: the receiver drains; we go on reading its records
+ * until its last one (or its failure). */
+static int
+stopping(struct loop *L)
+{
+	if (L->stop_reason == NULL)
+		return 0;
+	if (L->exit_code != 0 || L->cr.drained || L->rx.pid == 0)
+		return 1;
+	if (!L->draining) {
+		L->draining = 1;
+		if (receiver_drain(&L->rx) != 0)
+			receiver_failed(L, "exited", "the drain could not be asked for");
+	}
+	return L->exit_code != 0;
+}
+
 int
-loop_run(const struct config *cfg)
+loop_run(struct config *cfg)
 {
 	static struct loop L;
 	uint64_t now, deadline;
 
 	loop_setup(&L, cfg);
-	while (L.stop_reason == NULL) {
+	while (!stopping(&L)) {
 		size_t np;
 		int n;
 
-		deadline = run_timers(&L, mono_ns());
+		deadline = L.draining ? 0 : run_timers(&L, mono_ns());
 		flush_out(&L);
-		if (L.stop_reason != NULL)
+		if (L.exit_code != 0)
 			break;
 		now = mono_ns();
-		np = poll_set(&L, now);
+		np = poll_set(&L);
 		n = poll(L.pfd, np, poll_timeout(deadline, now));
 		if (n < 0 && errno != EINTR) {
 			log_msg(LOG_ERROR, "poll failed", "errno=%d", errno);
@@ -586,8 +693,7 @@ loop_run(const struct config *cfg)
 		}
 		if (L.pfd[PFD_SIGNAL].revents)
 			handle_signals(&L, now);
-		if (L.stop_reason == NULL)
-			serve(&L, now);
+		serve(&L, now);
 	}
 	return finish(&L);
 }

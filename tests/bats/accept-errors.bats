@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # accept4() made to fail by strace fault injection (strace attached to the
-# running daemon): persistently with EPROTO, then once with EMFILE.
+# running daemon's receiver process, which runs with --sandbox off: a
+# seccomp filter kills a process whose syscall a tracer rewrites): persistently with EPROTO, then once with EMFILE.
 # Check that a persistent error pauses accepts instead of spinning (a
 # bounded number of accept4 calls per second), that the log line about it
 # is rate limited, and that a connection waiting while fds run out is
@@ -14,11 +15,13 @@ teardown() {
 	common_teardown
 }
 
-# attach INJECT: strace the daemon's accept4 calls with that injection
+# attach INJECT: strace the receiver's accept4 calls with that injection
 attach() {
-	strace -qq -p "$DPID" -o "$T/trace" -e trace=accept4 -e inject="accept4:$1" &
+	local rx
+	rx=$(receiver_pid)
+	strace -qq -p "$rx" -o "$T/trace" -e trace=accept4 -e inject="accept4:$1" &
 	SPID=$!
-	wait_for grep -q "TracerPid:[[:space:]]*[1-9]" "/proc/$DPID/status"
+	wait_for grep -q "TracerPid:[[:space:]]*[1-9]" "/proc/$rx/status"
 }
 
 detach() {
@@ -36,7 +39,7 @@ time.sleep(float(sys.argv[2]))' "$SOCK" "$1"
 }
 
 @test "a persistent accept error pauses accepts, logged once, no spin" {
-	start_daemon
+	start_daemon --sandbox off
 	attach "error=EPROTO"
 	hold_connection 1
 	detach
@@ -48,7 +51,7 @@ time.sleep(float(sys.argv[2]))' "$SOCK" "$1"
 }
 
 @test "out of fds: the waiting connection is accepted, refused and counted" {
-	start_daemon
+	start_daemon --sandbox off
 	attach "error=EMFILE:when=1"
 	hold_connection 0.5
 	detach

@@ -3,9 +3,10 @@
 # allocation it makes, with that one allocation failing (an LD_PRELOAD shim
 # built by the test; the count comes from a clean run).
 # Check that every run either ends cleanly (exit 0, a stream that verifies)
-# or exits 71 with a logfmt "out of memory" line, never a crash; that every
-# line written is whole and correctly signed (no event missing a field);
-# and that the socket is gone afterwards.
+# or exits 71 with a logfmt "out of memory" line (70 with a signed
+# receiver_failed when it was the receiver that ran out), never a crash;
+# that every line written is whole and correctly signed (no event missing a
+# field); and that the socket is gone afterwards.
 
 load helper
 
@@ -41,6 +42,13 @@ session() { # FAIL_AT: run one session; sets $status
 		session "$n"
 		case $status in
 		0)	"$CTL" verify --public-key "$T/k.pub" "$T/out" 2>"$T/verr" || {
+			    echo "fail at $n: stream does not verify"; cat "$T/verr"; false; } ;;
+		70)	grep -q 'level=error msg="receiver failed" reason=exited status=7[01]' "$T/err" || {
+			    echo "fail at $n: no logfmt line"; cat "$T/err"; false; }
+			jq -s -e 'map(select(.type | endswith(".receiver_failed")))
+			    | length == 1 and (.[0].data.exit_status == 71 or .[0].data.exit_status == 70)' "$T/out" >/dev/null || {
+			    echo "fail at $n: no receiver_failed"; cat "$T/out"; false; }
+			"$CTL" verify --public-key "$T/k.pub" "$T/out" 2>"$T/verr" || {
 			    echo "fail at $n: stream does not verify"; cat "$T/verr"; false; } ;;
 		71)	grep -q 'level=error msg="out of memory; exiting"' "$T/err" || {
 			    echo "fail at $n: no logfmt line"; cat "$T/err"; false; }

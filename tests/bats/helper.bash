@@ -128,3 +128,8 @@ for n, line in enumerate(open(sys.argv[1], "rb"), 1):
             print("line %d is not a whole JSON line: %r" % (n, line[:80]))
 sys.exit(1 if bad else 0)' "$1"
 }
+
+# receiver_pid: the daemon's receiver process (its only child).
+receiver_pid() {
+	awk '{ print $1 }' "/proc/$DPID/task/$DPID/children"
+}

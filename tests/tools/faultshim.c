@@ -2,7 +2,8 @@
  * faultshim.c - an LD_PRELOAD fault injector for the fault tests, built by
  * them (never part of the programs):
  *   FAULTSHIM_MALLOC_AT=N   the Nth malloc/calloc/realloc returns NULL
- *   FAULTSHIM_SOCKREAD_AT=N the Nth read() on a socket fails with EIO
+ *   FAULTSHIM_SOCKREAD_AT=N the Nth read() of a guest connection in the
+ *                           receiver process (the forked child) fails, EIO
  *   FAULTSHIM_COUNT_FD=FD   at exit, write the number of allocations to FD
  */
 #define _GNU_SOURCE
@@ -67,6 +68,21 @@ realloc(void *p, size_t n)
 	return __libc_realloc(p, n);
 }
 
+static pid_t monitor_pid;
+
+__attribute__((constructor)) static void
+remember_pid(void)
+{
+	monitor_pid = getpid();
+}
+
+/* The receiver is the monitor's forked child (getpid is in its filter). */
+static int
+in_receiver(void)
+{
+	return getpid() != monitor_pid;
+}
+
 ssize_t
 read(int fd, void *buf, size_t n)
 {
@@ -74,7 +90,8 @@ read(int fd, void *buf, size_t n)
 
 	if (sockread_fail_at == -2)
 		sockread_fail_at = env_num("FAULTSHIM_SOCKREAD_AT");
-	if (sockread_fail_at > 0 && fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode) &&
+	if (sockread_fail_at > 0 && in_receiver() && fstat(fd, &st) == 0 &&
+	    S_ISSOCK(st.st_mode) && fd != 4 &&      /* 4: the monitor's channel */
 	    ++sockread_count == sockread_fail_at) {
 		errno = EIO;
 		return -1;
