@@ -251,7 +251,7 @@ on_probe_reading(void *ctx, const struct probe *p, json_t *inputs,
 {
 	struct loop *L = ctx;
 	uint64_t now = real_ns();
-	char type[96];
+	char type[96], why[128];
 
 	if (!bucket_take(&L->probe_bucket, mono_ns())) {
 		/* counted and summarized, as rejected guest frames are */
@@ -266,8 +266,6 @@ on_probe_reading(void *ctx, const struct probe *p, json_t *inputs,
 	/* time == host_received_at */
 	if (emit_at(L, type, now, hostev_probe(p, json_incref(inputs), output,
 	    error, now)) == EVENT_TOO_LONG) {
-		char why[128];
-
 		/* lines are bounded: report the reading, not its contents */
 		snprintf(why, sizeof(why), "reading does not fit the %zu-byte "
 		    "line limit; not written", EVENT_LINE_MAX);
