@@ -38,6 +38,7 @@ main(void)
 	verify_tests();
 	probe_tests();
 	stats_tests();
+	sandbox_tests();
 	printf("unit: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

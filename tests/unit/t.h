@@ -36,5 +36,6 @@ void keepalive_tests(void);
 void verify_tests(void);
 void probe_tests(void);
 void stats_tests(void);
+void sandbox_tests(void);
 
 #endif
