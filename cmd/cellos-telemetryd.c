@@ -57,6 +57,11 @@ static const char usage_text[] =
 "  --signing-key FILE         key file (base64url, mode 0600)\n"
 "                             [$" KEYS_ENV_ED25519 ", $" KEYS_ENV_HMAC "]\n"
 "  --key-id KID               sigkid (default: derived)     [$" KEYS_ENV_KID "]\n"
+"  --sign-mode MODE           line (default: every line signed) or chain\n"
+"                             (hash-chained lines, signed seals)\n"
+"  --seal-every N             chain: a seal after N lines (default 256)\n"
+"  --seal-interval DUR        chain: a seal DUR after the last one, over\n"
+"                             unsealed lines (default 1s)\n"
 "host probes:\n"
 "  --cgroup DIR               read cgroup v2 memory/cpu/pids stats\n"
 "  --fc-metrics PATH          Firecracker metrics file or FIFO\n"
@@ -77,10 +82,12 @@ static const char usage_text[] =
 "configuration.\n";
 
 enum {
-	OPT_CELL = 256, OPT_RUN, OPT_SPEC, OPT_UDS, OPT_PORT, OPT_MODE, OPT_LFD, OPT_MAXCONN,
-	OPT_PEER, OPT_READY, OPT_MAXFRAME, OPT_FTIMEOUT, OPT_ALLOW, OPT_RATE, OPT_BURST,
-	OPT_SILENCE, OPT_CHECKPOINT, OPT_ALG, OPT_KEY, OPT_KID, OPT_CGROUP, OPT_FC, OPT_TAP,
-	OPT_NFT, OPT_PINTERVAL, OPT_SYSFS, OPT_NFTBIN, OPT_SANDBOX, OPT_LOG, OPT_HELP, OPT_VERSION, OPT_LAST
+	OPT_CELL = 256, OPT_RUN, OPT_SPEC, OPT_UDS, OPT_PORT, OPT_MODE, OPT_LFD,
+	OPT_MAXCONN, OPT_PEER, OPT_READY, OPT_MAXFRAME, OPT_FTIMEOUT, OPT_ALLOW,
+	OPT_RATE, OPT_BURST, OPT_SILENCE, OPT_CHECKPOINT, OPT_ALG, OPT_KEY,
+	OPT_KID, OPT_SIGNMODE, OPT_SEALEVERY, OPT_SEALINT, OPT_CGROUP, OPT_FC,
+	OPT_TAP, OPT_NFT, OPT_PINTERVAL, OPT_SYSFS, OPT_NFTBIN, OPT_SANDBOX,
+	OPT_LOG, OPT_HELP, OPT_VERSION, OPT_LAST
 };
 
 static const struct option options[] = {
@@ -104,6 +111,9 @@ static const struct option options[] = {
 	{ "sign-alg", required_argument, NULL, OPT_ALG },
 	{ "signing-key", required_argument, NULL, OPT_KEY },
 	{ "key-id", required_argument, NULL, OPT_KID },
+	{ "sign-mode", required_argument, NULL, OPT_SIGNMODE },
+	{ "seal-every", required_argument, NULL, OPT_SEALEVERY },
+	{ "seal-interval", required_argument, NULL, OPT_SEALINT },
 	{ "cgroup", required_argument, NULL, OPT_CGROUP },
 	{ "fc-metrics", required_argument, NULL, OPT_FC },
 	{ "tap", required_argument, NULL, OPT_TAP },
@@ -191,6 +201,8 @@ set_defaults(struct config *c)
 	c->intake.rate_burst = 20000;
 	c->log_level = LOG_INFO;
 	c->sandbox = 1;
+	c->seal_every = 256;
+	c->seal_interval_ms = 1000;
 	c->probes.interval_ms = 10000;
 	c->probes.sysfs_root = "/sys";
 	c->probes.nft_bin = "nft";
@@ -265,6 +277,17 @@ apply_option(struct config *c, struct sign_opts *so, int opt, const char *arg)
 	case OPT_ALG: so->alg = arg; break;
 	case OPT_KEY: so->key_file = arg; break;
 	case OPT_KID: so->kid = arg; break;
+	case OPT_SIGNMODE:
+		if (strcmp(arg, "line") != 0 && strcmp(arg, "chain") != 0)
+			usage_error("--sign-mode %s: expected line or chain", arg);
+		c->chain = strcmp(arg, "chain") == 0;
+		break;
+	case OPT_SEALEVERY:
+		c->seal_every = num_opt("seal-every", arg, 1, 1000000);
+		break;
+	case OPT_SEALINT:
+		c->seal_interval_ms = positive_dur_opt("seal-interval", arg);
+		break;
 	case OPT_CGROUP: c->probes.cgroup_dir = arg; break;
 	case OPT_FC: c->probes.fc_metrics = arg; break;
 	case OPT_TAP: c->probes.tap_ifname = arg; break;
@@ -375,5 +398,8 @@ main(int argc, char **argv)
 	json_set_alloc_funcs(xmalloc, free);
 	atexit(wipe_key);
 	keys_configure(&cfg.key, so.alg, so.key_file, so.kid);
+	if (cfg.chain && cfg.key.alg == ALG_OFF)
+		die(EXIT_CONFIG, "--sign-mode chain seals lines with a signature: "
+		    "give it a key, or use --sign-mode line with --sign-alg off");
 	return loop_run(&cfg);
 }

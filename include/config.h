@@ -29,6 +29,9 @@ struct config {
 	uint64_t checkpoint_ms;         /* 0: off */
 	struct intake_config intake;    /* connections and frames */
 	struct key key;                 /* alg ALG_OFF: unsigned */
+	int chain;                      /* --sign-mode chain (SPEC section 12) */
+	uint64_t seal_every;            /* lines */
+	uint64_t seal_interval_ms;
 	enum log_level log_level;
 	int sandbox;                    /* receiver confined (--sandbox seccomp) */
 	struct probe_config probes;     /* host probes (SPEC section 8) */

@@ -35,6 +35,7 @@
 #define EVENT_CHECKPOINT EVENT_TYPE_HOST "checkpoint"
 #define EVENT_STOPPED EVENT_TYPE_HOST "stopped"
 #define EVENT_RECEIVER_FAILED EVENT_TYPE_HOST "receiver_failed"
+#define EVENT_SEAL EVENT_TYPE_HOST "seal"
 
 struct event_ctx {
 	char cell_id[EVENT_ID_MAX + 1];
@@ -48,6 +49,11 @@ struct event_ctx {
 	struct buf env_tail;            /* ,"sigalg".. "source".. "streamid":".." */
 	struct buf msg;                 /* scratch: the signed bytes */
 	struct buf data;                /* scratch: canonical data object */
+	/* sealed chain signing (SPEC section 12) */
+	int chain_mode;
+	unsigned char chain[32];        /* of the last line written */
+	uint64_t unsealed;              /* lines since the last seal */
+	struct buf sealed;              /* scratch: a seal's signed bytes */
 };
 
 /* 1 when s is a valid --cell-id/--run-id: 1..128 of [A-Za-z0-9._:-]. */
@@ -59,6 +65,10 @@ int event_spec_hash_ok(const char *s);
 void event_init(struct event_ctx *e, const char *cell_id, const char *run_id,
     const char *spec_hash, const struct key *key, const char *fixed_streamid);
 void event_free(struct event_ctx *e);
+
+/* Chain mode from the next line on: every line carries "chain", only seal
+ * lines (chain_is_seal) carry "sig". Needs a key. */
+void event_chain_mode(struct event_ctx *e);
 
 /* Append one guest event line (with '\n') to out. Returns 0 or -1. */
 int event_guest(struct event_ctx *e, const struct wire_frame *f,

@@ -29,6 +29,9 @@ json_t *hostev_resumed(uint64_t silent_ns);
 /* connection_opened (reason NULL) or connection_closed. */
 json_t *hostev_connection(const struct conn *c, const char *reason);
 
+/* seal: the lines since the previous seal. */
+json_t *hostev_seal(uint64_t lines);
+
 /* receiver_failed: why (exited, bad_record), its wait status (exit code
  * or signal), what was wrong, how far it got. */
 json_t *hostev_receiver_failed(const char *why, int status, const char *detail,

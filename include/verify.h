@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "buf.h"
 #include "keys.h"
 
 #define VERIFY_MAX_KEYS 64
@@ -31,6 +32,13 @@ struct verify_stream {
 	uint64_t guest_events;          /* cell.observability.guest.<source> */
 	uint64_t summary_rejected;      /* sum of frames_rejected summaries */
 	int incomplete;                 /* a gap was reported */
+	/* sealed chain streams (SPEC section 12) */
+	int chained;
+	unsigned char chain[32];        /* of the last line */
+	uint64_t unsealed;              /* lines since the last good seal */
+	uint64_t first_unsealed;        /* input line number of the first */
+	struct buf pending;             /* those lines, for --print */
+	int pending_lost;               /* too many to hold: not printed */
 };
 
 struct verify {
@@ -39,7 +47,14 @@ struct verify {
 	struct verify_stream streams[VERIFY_MAX_STREAMS];
 	size_t nstreams;
 	uint64_t lineno, ok_lines, bad_lines;
+	struct verify_stream *cur;      /* the last line's stream */
 };
+
+/* What verify_line found. */
+enum { VERIFY_BAD = 0, VERIFY_OK = 1, VERIFY_PENDING = 2 };
+
+/* Lines of a chain stream held for --print until their seal. */
+#define VERIFY_PENDING_MAX ((size_t)16 << 20)
 
 void verify_init(struct verify *v);
 /* Register keys; return 0, or -1 when the table is full. */
@@ -56,8 +71,10 @@ int verify_add_keys_json(struct verify *v, const char *path, char *err,
  * line over VERIFY_LINE_MAX is reported and skipped. */
 void verify_stream(struct verify *v, FILE *in, FILE *print);
 
-/* Check one line (without its '\n'). Returns 1 when it verified; otherwise 0
- * with why set (no line number: the caller adds it). */
+/* Check one line (without its '\n'). Returns VERIFY_OK when it verified
+ * (a good seal also verifies the chain lines before it), VERIFY_PENDING
+ * for a chain line whose seal is still to come, or VERIFY_BAD with why set
+ * (no line number: the caller adds it). */
 int verify_line(struct verify *v, const char *line, size_t n, char *why,
     size_t whylen);
 

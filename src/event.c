@@ -15,6 +15,7 @@
 #include "clock.h"
 #include "encode.h"
 #include "event.h"
+#include "chain.h"
 #include "jcs.h"
 #include "sign.h"
 
@@ -99,6 +100,15 @@ event_init(struct event_ctx *e, const char *cell_id, const char *run_id,
 
 	buf_init(&e->msg, 4096, 1 << 24);
 	buf_init(&e->data, 4096, 1 << 24);
+	buf_init(&e->sealed, 256, 1 << 24);
+}
+
+void
+event_chain_mode(struct event_ctx *e)
+{
+	e->chain_mode = 1;
+	memset(e->chain, 0, sizeof(e->chain));
+	e->unsealed = 0;
 }
 
 void
@@ -109,6 +119,7 @@ event_free(struct event_ctx *e)
 	buf_free(&e->env_tail);
 	buf_free(&e->msg);
 	buf_free(&e->data);
+	buf_free(&e->sealed);
 }
 
 static char *
@@ -120,6 +131,64 @@ u64_dec(uint64_t v, char *end)
 		v /= 10;
 	} while (v);
 	return end;
+}
+
+/* The line size rule and the commit, shared by both modes. */
+static int
+line_done(struct event_ctx *e, int rc, size_t mark, struct buf *out)
+{
+	if (rc == 0 && out->len - mark > EVENT_LINE_MAX) {
+		out->len = mark;        /* the sequence number is not used */
+		return EVENT_TOO_LONG;
+	}
+	if (rc != 0) {
+		out->len = mark;        /* never a partial line */
+		return -1;
+	}
+	e->seq++;
+	return 0;
+}
+
+/*
+ * Chain mode: e->msg is C_n, the event without chain and sig. The line is
+ * {"chain":..., then C_n's members, with "sig" spliced in before "sigalg"
+ * on seal lines, signed over {"chain":..., C_n's members}.
+ */
+static int
+finish_chained(struct event_ctx *e, const char *type, size_t head_len,
+    size_t mark, struct buf *out)
+{
+	unsigned char next[CHAIN_BYTES];
+	char chain[CHAIN_TEXT + 1], sig[SIGN_MAX_TEXT + 1];
+	int rc = 0, seal = chain_is_seal(type);
+
+	chain_next(e->chain, e->msg.p, e->msg.len, next);
+	b64url_encode(next, sizeof(next), chain);
+	rc |= buf_adds(out, "{\"chain\":\"");
+	rc |= buf_adds(out, chain);
+	rc |= buf_adds(out, "\",");
+	if (seal) {
+		e->sealed.len = 0;
+		rc |= buf_add(&e->sealed, out->p + mark, out->len - mark);
+		rc |= buf_add(&e->sealed, e->msg.p + 1, e->msg.len - 1);
+		if (rc != 0)
+			return line_done(e, rc, mark, out);
+		sign_text(e->key, (const uint8_t *)e->sealed.p, e->sealed.len, sig);
+	}
+	rc |= buf_add(out, e->msg.p + 1, head_len - 1);
+	if (seal) {
+		rc |= buf_adds(out, ",\"sig\":\"");
+		rc |= buf_adds(out, sig);
+		rc |= buf_addc(out, '"');
+	}
+	rc |= buf_add(out, e->msg.p + head_len, e->msg.len - head_len);
+	rc |= buf_addc(out, '\n');
+	rc = line_done(e, rc, mark, out);
+	if (rc == 0) {
+		memcpy(e->chain, next, sizeof(next));
+		e->unsealed = seal ? 0 : e->unsealed + 1;
+	}
+	return rc;
 }
 
 /* Wrap e->data into a full line appended to out. */
@@ -156,6 +225,8 @@ finish(struct event_ctx *e, const char *type, uint64_t time_ns, struct buf *out)
 	if (rc != 0)
 		return -1;
 
+	if (e->chain_mode)
+		return finish_chained(e, type, head_len, mark, out);
 	rc |= buf_add(out, e->msg.p, head_len);
 	if (e->key != NULL) {
 		sign_text(e->key, (const uint8_t *)e->msg.p, e->msg.len, sig);
@@ -165,16 +236,7 @@ finish(struct event_ctx *e, const char *type, uint64_t time_ns, struct buf *out)
 	}
 	rc |= buf_add(out, e->msg.p + head_len, e->msg.len - head_len);
 	rc |= buf_addc(out, '\n');
-	if (rc == 0 && out->len - mark > EVENT_LINE_MAX) {
-		out->len = mark;        /* the sequence number is not used */
-		return EVENT_TOO_LONG;
-	}
-	if (rc != 0) {
-		out->len = mark;        /* never a partial line */
-		return -1;
-	}
-	e->seq = n;
-	return 0;
+	return line_done(e, rc, mark, out);
 }
 
 int

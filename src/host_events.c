@@ -36,6 +36,10 @@ hostev_started(const struct config *cfg, const char *listen_path)
 	json_object_set_new(o, "limits", lim);
 	json_object_set_new(o, "sandbox", json_string(cfg->sandbox ? "seccomp" :
 	    "off"));
+	json_object_set_new(o, "sign_mode", json_string(cfg->chain ? "chain" :
+	    "line"));
+	json_object_set_new(o, "seal_every", jcs_u64(cfg->seal_every));
+	json_object_set_new(o, "seal_interval_ms", jcs_u64(cfg->seal_interval_ms));
 	json_object_set_new(o, "sigalg", json_string(keys_alg_name(cfg->key.alg)));
 	json_object_set_new(o, "sigkid", cfg->key.alg == ALG_OFF ? json_null() :
 	    json_string(cfg->key.kid));
@@ -109,6 +113,15 @@ hostev_probe(const struct probe *p, json_t *inputs, json_t *output,
 	json_object_set_new(o, "output", output ? output : json_null());
 	if (error != NULL)
 		json_object_set_new(o, "error", json_string(error));
+	return o;
+}
+
+json_t *
+hostev_seal(uint64_t lines)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "lines", jcs_u64(lines));
 	return o;
 }
 

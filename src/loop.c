@@ -80,6 +80,7 @@ struct loop {
 	const char *stop_reason;        /* set: leave the loop */
 	int exit_code;
 	int stdout_failed;              /* nothing more can be written */
+	uint64_t last_seal;             /* monotonic ns of the last seal line */
 };
 
 /* A fatal condition after readiness: stop the loop, finish() cleans up. */
@@ -106,10 +107,18 @@ flush_out(struct loop *L)
 	fail(L, EXIT_IOERR, "stdout_error");
 }
 
+static void emit(struct loop *L, const char *type, json_t *obj);
+
 static void
 after_line(struct loop *L)
 {
 	L->st.events_emitted = L->ev.seq;
+	if (L->ev.chain_mode) {
+		if (L->ev.unsealed == 0)
+			L->last_seal = mono_ns();
+		else if (L->ev.unsealed >= L->cfg->seal_every)
+			emit(L, EVENT_SEAL, hostev_seal(L->ev.unsealed));
+	}
 	if (out_full(&L->out))
 		flush_out(L);
 }
@@ -414,7 +423,16 @@ run_timers(struct loop *L, uint64_t now)
 	d = summary_deadline(&L->rep);
 	if (d && now >= d)
 		emit_summary(L, now);
-	return earliest(next, summary_deadline(&L->rep));
+	next = earliest(next, summary_deadline(&L->rep));
+	/* a seal once the interval has passed, only over unsealed lines */
+	if (L->ev.chain_mode && L->ev.unsealed > 0) {
+		d = L->last_seal + L->cfg->seal_interval_ms * MS;
+		if (now >= d)
+			emit(L, EVENT_SEAL, hostev_seal(L->ev.unsealed));
+		else
+			next = earliest(next, d);
+	}
+	return next;
 }
 
 static int
@@ -538,6 +556,8 @@ loop_setup(struct loop *L, struct config *cfg)
 	L->pfd = xmalloc((PFD_PROBES + PROBE_MAX) * sizeof(*L->pfd));
 	event_init(&L->ev, cfg->cell_id, cfg->run_id, cfg->spec_hash,
 	    cfg->key.alg == ALG_OFF ? NULL : &cfg->key, NULL);
+	if (cfg->chain)
+		event_chain_mode(&L->ev);
 	out_init(&L->out, STDOUT_FILENO, &L->st.stdout_blocked_ns);
 	/* probes open before readiness: Firecracker needs the FIFO's reader */
 	L->nprobes = probe_open_all(&cfg->probes, L->probes, on_probe_reading,

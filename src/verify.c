@@ -10,9 +10,11 @@
 #include <string.h>
 
 #include <jansson.h>
+#include <sodium.h>
 
 #include "buf.h"
 #include "encode.h"
+#include "chain.h"
 #include "event.h"
 #include "jcs.h"
 #include "sign.h"
@@ -128,7 +130,7 @@ data_u64(json_t *data, const char *name, int *ok)
 
 /* The envelope members a line is checked by. */
 struct line_fields {
-	const char *sid, *type, *alg, *kid, *sig;
+	const char *sid, *type, *alg, *kid, *sig, *chain;
 	uint64_t seq;
 	json_t *data;
 };
@@ -169,9 +171,11 @@ check_envelope(json_t *ev, struct line_fields *f, char *why, size_t whylen)
 	f->data = json_object_get(ev, "data");
 	if (!json_is_object(f->data))
 		BAD("data is not an object");
+	f->chain = str_member(ev, "chain");
+	f->sig = str_member(ev, "sig");
 	if ((f->alg = str_member(ev, "sigalg")) == NULL ||
 	    (f->kid = str_member(ev, "sigkid")) == NULL ||
-	    (f->sig = str_member(ev, "sig")) == NULL)
+	    (f->sig == NULL && f->chain == NULL))
 		BAD("unsigned (sigalg, sigkid or sig missing)");
 	return 1;
 }
@@ -211,6 +215,75 @@ check_signature(const struct verify *v, json_t *ev, struct line_fields *f,
 	if (!ok)
 		BAD("bad signature");
 	return 1;
+}
+
+/* Canonical bytes of ev into b (emptied first). */
+static int
+canonical(json_t *ev, struct buf *b)
+{
+	b->len = 0;
+	return jcs_value(b, ev);
+}
+
+/*
+ * A chain line: chain_n must be BLAKE2b-256(chain_{n-1} || JCS without
+ * chain and sig); a seal's signature covers the event with its chain.
+ * Returns VERIFY_OK (a good seal), VERIFY_PENDING or VERIFY_BAD.
+ */
+static int
+check_chain(struct verify *v, json_t *ev, struct line_fields *f,
+    struct verify_stream *st, char *why, size_t whylen)
+{
+	const struct verify_key *key;
+	unsigned char claimed[CHAIN_BYTES + 4], want[CHAIN_BYTES];
+	uint8_t rawsig[SIGN_MAX_BYTES + 4];
+	long siglen = 0;
+	char chain_text[CHAIN_TEXT + 1];
+	struct buf canon;
+	int ok;
+
+	if ((key = find_key(v, f->kid)) == NULL)
+		BAD("unknown key id %.80s", f->kid);
+	if (strcmp(f->alg, keys_alg_name(key->alg)) != 0)
+		BAD("sigalg %.20s does not match key %.80s", f->alg, f->kid);
+	if (b64url_decode(f->chain, strlen(f->chain), claimed, sizeof(claimed)) !=
+	    CHAIN_BYTES)
+		BAD("chain is not base64url of 32 bytes");
+	if (f->sig != NULL && (siglen = b64url_decode(f->sig, strlen(f->sig),
+	    rawsig, sizeof(rawsig))) < 0)
+		BAD("sig is not base64url");
+	snprintf(chain_text, sizeof(chain_text), "%s", f->chain);
+	json_object_del(ev, "sig");
+	json_object_del(ev, "chain");
+	f->sig = f->chain = NULL;
+	buf_init(&canon, 1024, 1 << 26);
+	if (canonical(ev, &canon) != 0) {
+		buf_free(&canon);
+		BAD("cannot canonicalize (a float or an unsafe integer)");
+	}
+	chain_next(st->chain, canon.p, canon.len, want);
+	st->chained = 1;
+	/* carry on from the line's own chain: one report per break */
+	memcpy(st->chain, claimed, CHAIN_BYTES);
+	if (sodium_memcmp(want, claimed, CHAIN_BYTES) != 0) {
+		buf_free(&canon);
+		BAD("chain does not match: this line, or one before it in stream "
+		    "%s, was altered, dropped or reordered", f->sid);
+	}
+	if (siglen == 0) {
+		buf_free(&canon);
+		return VERIFY_PENDING;
+	}
+	json_object_set_new(ev, "chain", json_string(chain_text));
+	ok = canonical(ev, &canon) == 0 && (key->alg == ALG_ED25519 ?
+	    sign_verify_ed25519(key->pk, (const uint8_t *)canon.p, canon.len,
+	    rawsig, (size_t)siglen) :
+	    sign_verify_hmac(key->hmac->secret, key->hmac->secret_len,
+	    (const uint8_t *)canon.p, canon.len, rawsig, (size_t)siglen));
+	buf_free(&canon);
+	if (!ok)
+		BAD("bad signature on a seal");
+	return VERIFY_OK;
 }
 
 /* What stopped claims must match what the stream showed. */
@@ -289,6 +362,39 @@ check_stream(struct verify *v, const struct line_fields *f, char *why,
 
 #undef BAD
 
+/* A line of a chain stream: its place in the stream, then its chain and
+ * (on a seal) its signature, which settles the lines before it. */
+static int
+chain_line(struct verify *v, json_t *ev, struct line_fields *f, char *why,
+    size_t whylen)
+{
+	struct verify_stream *st;
+	int rc;
+
+	if ((st = find_stream(v, f->sid)) == NULL) {
+		snprintf(why, whylen, "too many streams in one input");
+		return VERIFY_BAD;
+	}
+	v->cur = st;
+	rc = check_chain(v, ev, f, st, why, whylen);
+	/* sequence and counters too (the fields were read before the dels):
+	 * both keep their state, and a gap is the clearer report */
+	if (!check_stream(v, f, why, whylen))
+		rc = VERIFY_BAD;
+	if (rc == VERIFY_PENDING) {
+		if (st->unsealed++ == 0)
+			st->first_unsealed = v->lineno;
+	} else if (rc == VERIFY_OK) {
+		v->ok_lines += st->unsealed;    /* sealed now */
+		st->unsealed = 0;
+	} else if (st->unsealed > 0) {
+		/* a broken chain or seal: what waited for it is not verified */
+		v->bad_lines += st->unsealed;
+		st->unsealed = 0;
+	}
+	return rc;
+}
+
 int
 verify_line(struct verify *v, const char *line, size_t n, char *why,
     size_t whylen)
@@ -299,20 +405,24 @@ verify_line(struct verify *v, const char *line, size_t n, char *why,
 	int good;
 
 	v->lineno++;
+	v->cur = NULL;
 	why[0] = '\0';
 	ev = json_loadb(line, n, JSON_REJECT_DUPLICATES, &jerr);
 	if (ev == NULL) {
 		snprintf(why, whylen, "not JSON: %s", jerr.text);
 		good = 0;
-	} else {
-		good = check_envelope(ev, &f, why, whylen) &&
-		    check_signature(v, ev, &f, why, whylen) &&
+	} else if (!check_envelope(ev, &f, why, whylen)) {
+		good = VERIFY_BAD;
+	} else if (f.chain == NULL) {
+		good = check_signature(v, ev, &f, why, whylen) &&
 		    check_stream(v, &f, why, whylen);
+	} else {
+		good = chain_line(v, ev, &f, why, whylen);
 	}
 	json_decref(ev);
-	if (good)
+	if (good == VERIFY_OK)
 		v->ok_lines++;
-	else
+	else if (good == VERIFY_BAD)
 		v->bad_lines++;
 	return good;
 }
@@ -355,6 +465,48 @@ verify_add_keys_json(struct verify *v, const char *path, char *err,
 	return rc;
 }
 
+/* Report a bad line; pass a verified one to print, and a chain line on
+ * once its seal has verified it (held until then, dropped if it fails). */
+static void
+verify_print(struct verify *v, int rc, const char *line, size_t n,
+    const char *why, FILE *print)
+{
+	struct verify_stream *st = v->cur;
+
+	if (rc == VERIFY_BAD) {
+		fprintf(stderr, "verify: line %llu: %s\n",
+		    (unsigned long long)v->lineno, why);
+		if (st != NULL)
+			st->pending.len = 0;
+		return;
+	}
+	if (print == NULL)
+		return;
+	if (st != NULL && st->pending.p == NULL)
+		buf_init(&st->pending, 4096, VERIFY_PENDING_MAX);
+	if (rc == VERIFY_PENDING) {
+		if (st->pending_lost || buf_add(&st->pending, line, n) != 0 ||
+		    buf_addc(&st->pending, '\n') != 0) {
+			if (!st->pending_lost)
+				fprintf(stderr, "verify: line %llu: more than %zu "
+				    "bytes wait for a seal in stream %s; they are "
+				    "checked but not printed\n",
+				    (unsigned long long)v->lineno,
+				    VERIFY_PENDING_MAX, st->id);
+			st->pending_lost = 1;
+		}
+		return;
+	}
+	if (st != NULL && st->pending.len > 0) {
+		fwrite(st->pending.p, 1, st->pending.len, print);
+		st->pending.len = 0;
+	}
+	if (st != NULL)
+		st->pending_lost = 0;
+	fwrite(line, 1, n, print);
+	fputc('\n', print);
+}
+
 void
 verify_stream(struct verify *v, FILE *in, FILE *print)
 {
@@ -380,12 +532,9 @@ verify_stream(struct verify *v, FILE *in, FILE *print)
 			fprintf(stderr, "verify: line %llu: longer than %zu bytes "
 			    "(no cellos-telemetryd line is); skipped\n",
 			    (unsigned long long)v->lineno, (size_t)VERIFY_LINE_MAX);
-		} else if (!verify_line(v, line, n, why, sizeof(why))) {
-			fprintf(stderr, "verify: line %llu: %s\n",
-			    (unsigned long long)v->lineno, why);
-		} else if (print != NULL) {
-			fwrite(line, 1, n, print);
-			fputc('\n', print);
+		} else {
+			verify_print(v, verify_line(v, line, n, why, sizeof(why)),
+			    line, n, why, print);
 		}
 	}
 	free(line);
@@ -399,6 +548,18 @@ verify_finish(struct verify *v, char *why, size_t whylen)
 
 	why[0] = '\0';
 	for (i = 0; i < v->nstreams; i++) {
+		struct verify_stream *st = &v->streams[i];
+
+		/* an unsealed tail is unverified, whether or not it ends */
+		if (st->unsealed > 0) {
+			fprintf(stderr, "verify: line %llu: stream %s ends with %llu "
+			    "unsealed line(s) from here on: truncated before its "
+			    "next seal\n", (unsigned long long)st->first_unsealed,
+			    st->id, (unsigned long long)st->unsealed);
+			v->bad_lines += st->unsealed;
+			st->unsealed = 0;
+		}
+		buf_free(&st->pending);
 		if (v->streams[i].stopped)
 			continue;
 		if (open++ == 0)

@@ -94,3 +94,22 @@ forge() { # change a guest_pid in the third line, keep its signature
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"Signature Verification Failure"* ]]
 }
+
+@test "the chain recipe checks a real chain stream, and catches a forgery" {
+	SIGN_ARGS="--signing-key $T/host.key --sign-mode chain --seal-every 3" \
+	    start_daemon
+	emit_n 10
+	wait_for has_events .process.spawned 10
+	stop_daemon
+	grep -q '"type":"cell.observability.host.telemetry.seal"' "$T/out"
+	cp "$T/out" "$T/work/stream.jsonl"
+	run_recipe python-chain python3
+	[ "$status" -eq 0 ]
+	[ "$output" = "verified $(wc -l <"$T/out" | tr -d ' ') lines" ]
+	# an altered line that is not a seal: its chain no longer matches
+	n=$(grep -n '"process.spawned"' "$T/out" | grep -v '"sig"' | head -n 1 | cut -d: -f1)
+	sed -i "${n}s/\"guest_pid\":1,/\"guest_pid\":2,/" "$T/work/stream.jsonl"
+	run_recipe python-chain python3
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"line $n: chain does not match"* ]]
+}
