@@ -128,7 +128,7 @@ cut_back(struct out *o, off_t start, size_t off, size_t written)
 	/* best effort: when even this fails, the error below still stops us */
 	if (keep < written && start >= 0 &&
 	    ftruncate(o->fd, start + (off_t)keep) != 0)
-		keep = written;
+		errno = e;
 	errno = e;
 }
 

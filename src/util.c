@@ -62,8 +62,9 @@ out_of_memory(size_t n)
 
 	len = snprintf(line, sizeof(line), "level=error msg=\"out of memory; "
 	    "exiting\" prog=%s bytes=%zu exit=%d\n", progname, n, EXIT_OSERR);
+	/* nothing more to do if stderr is gone too */
 	if (len > 0 && write(STDERR_FILENO, line, (size_t)len) < 0)
-		len = 0;
+		errno = ENOMEM;
 	if (fatal_hook != NULL)
 		fatal_hook();
 	exit(EXIT_OSERR);

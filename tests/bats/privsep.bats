@@ -62,6 +62,8 @@ with open("/proc/%s/maps" % pid) as maps, open("/proc/%s/mem" % pid, "rb", 0) as
         if not perms.startswith("r"):
             continue
         lo, hi = (int(x, 16) for x in addr.split("-"))
+        if hi - lo > 1 << 28:       # a sanitizer's shadow: reserved, empty
+            continue
         try:
             mem.seek(lo)
             chunk = mem.read(hi - lo)
@@ -81,7 +83,8 @@ PY
 }
 
 receiver_killed() { # SIGNAL
-	start_daemon
+	# a sanitizer's own SEGV handler would turn the crash into an exit
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}handle_segv=0 start_daemon
 	emit_n 2
 	wait_for has_events .process.spawned 2
 	kill "-$1" "$(receiver_pid)"
