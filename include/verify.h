@@ -17,6 +17,8 @@
 #define VERIFY_MAX_STREAMS 256
 /* Longest line verify reads: 32 times the daemon's longest (1 MiB). */
 #define VERIFY_LINE_MAX ((size_t)1 << 20)
+/* Lines up to this long (twice the daemon's longest) take the fast path. */
+#define VERIFY_FAST_MAX ((size_t)64 * 1024)
 
 struct verify_key {
 	char kid[KEY_KID_MAX];
@@ -48,6 +50,8 @@ struct verify {
 	size_t nstreams;
 	uint64_t lineno, ok_lines, bad_lines;
 	struct verify_stream *cur;      /* the last line's stream */
+	char scratch[VERIFY_FAST_MAX];  /* a line's signed or hashed bytes */
+	size_t scratch_len;
 };
 
 /* What verify_line found. */
