@@ -2,6 +2,7 @@
  * clock.c - monotonic and real-time clocks, RFC 3339 timestamps (see
  * include/clock.h).
  */
+#include <string.h>
 #include <time.h>
 
 #include "clock.h"
@@ -36,9 +37,19 @@ put_digits(char *p, unsigned v, int width)
 void
 rfc3339_ns(uint64_t ns, char out[31])
 {
+	/* the date and time of day change once a second: format them then */
+	static time_t cached_sec = -1;
+	static char cached[20];
 	time_t sec = (time_t)(ns / 1000000000u);
 	struct tm tm;
 
+	if (sec == cached_sec) {
+		memcpy(out, cached, 20);
+		put_digits(out + 20, (unsigned)(ns % 1000000000u), 9);
+		out[29] = 'Z';
+		out[30] = '\0';
+		return;
+	}
 	gmtime_r(&sec, &tm);
 	/* YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ, by hand: this runs once per event */
 	put_digits(out, (unsigned)(tm.tm_year + 1900), 4);
@@ -56,4 +67,6 @@ rfc3339_ns(uint64_t ns, char out[31])
 	put_digits(out + 20, (unsigned)(ns % 1000000000u), 9);
 	out[29] = 'Z';
 	out[30] = '\0';
+	memcpy(cached, out, 20);
+	cached_sec = sec;
 }

@@ -26,6 +26,35 @@ b64url_encode(const uint8_t *in, size_t n, char *out)
 	    B64URL);
 }
 
+void
+b64url_encode_public(const uint8_t *in, size_t n, char *out)
+{
+	static const char abc[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	size_t i, o = 0;
+
+	for (i = 0; i + 2 < n; i += 3) {
+		uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 |
+		    in[i + 2];
+
+		out[o++] = abc[v >> 18 & 63];
+		out[o++] = abc[v >> 12 & 63];
+		out[o++] = abc[v >> 6 & 63];
+		out[o++] = abc[v & 63];
+	}
+	if (n - i == 1) {
+		out[o++] = abc[in[i] >> 2];
+		out[o++] = abc[(in[i] & 3) << 4];
+	} else if (n - i == 2) {
+		uint32_t v = (uint32_t)in[i] << 8 | in[i + 1];
+
+		out[o++] = abc[v >> 10 & 63];
+		out[o++] = abc[v >> 4 & 63];
+		out[o++] = abc[(v & 15) << 2];
+	}
+	out[o] = '\0';
+}
+
 static int
 is_space(char c)
 {

@@ -163,7 +163,7 @@ finish_chained(struct event_ctx *e, const char *type, size_t head_len,
 	int rc = 0, seal = chain_is_seal(type);
 
 	chain_next(e->chain, e->msg.p, e->msg.len, next);
-	b64url_encode(next, sizeof(next), chain);
+	b64url_encode_public(next, sizeof(next), chain);
 	rc |= buf_adds(out, "{\"chain\":\"");
 	rc |= buf_adds(out, chain);
 	rc |= buf_adds(out, "\",");
@@ -274,7 +274,10 @@ event_guest(struct event_ctx *e, const struct wire_frame *f,
 	rc |= buf_addc(d, '}');
 	if (rc != 0)
 		return -1;
-	snprintf(type, sizeof(type), "%s%s", EVENT_TYPE_GUEST, f->probe_source);
+	/* the type per frame, without printf's cost */
+	memcpy(type, EVENT_TYPE_GUEST, sizeof(EVENT_TYPE_GUEST) - 1);
+	memcpy(type + sizeof(EVENT_TYPE_GUEST) - 1, f->probe_source,
+	    strlen(f->probe_source) + 1);
 	return finish(e, type, recv_real_ns, out);
 }
 

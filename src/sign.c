@@ -35,7 +35,7 @@ sign_text(const struct key *k, const uint8_t *msg, size_t n, char *out)
 		crypto_auth_hmacsha256_final(&st, sig);
 		sodium_memzero(&st, sizeof(st));
 	}
-	b64url_encode(sig, len, out);
+	b64url_encode_public(sig, len, out);
 }
 
 int

@@ -481,7 +481,7 @@ fast_line(struct verify *v, const char *line, size_t n, char *why,
 	cut_out(v, line, n, 1, e.chain_cut, sig_at, e.sig_cut);
 	chain_next(st->chain, v->scratch, v->scratch_len, next);
 	/* the chain is public: compare its text, no decode needed */
-	b64url_encode(next, CHAIN_BYTES, next_text);
+	b64url_encode_public(next, CHAIN_BYTES, next_text);
 	if (memcmp(next_text, e.chain, CHAIN_TEXT) != 0)
 		return -1;
 	if (seal) {
