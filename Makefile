@@ -4,18 +4,26 @@ PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
+DOCDIR ?= $(PREFIX)/share/doc/cellos-telemetryd
+UNITDIR ?= $(PREFIX)/lib/systemd/system
 DESTDIR ?=
 
 CC ?= cc
 PKGS = libcbor libsodium jansson libseccomp
 
-# A fresh machine: install what is missing before asking pkg-config again.
-ifneq ($(MAKECMDGOALS),clean)
+# A fresh machine: the README's test and demo targets install what is
+# missing; a plain build, an install or a packager's build never installs
+# packages, it says what is missing.
+ifneq ($(filter-out clean uninstall,$(or $(MAKECMDGOALS),all)),)
 ifneq ($(shell pkg-config --exists $(PKGS) 2>/dev/null && echo ok),ok)
+ifneq ($(filter check demo,$(MAKECMDGOALS)),)
 $(info pkg-config cannot find $(PKGS); running scripts/install-deps)
 INSTALL_DEPS := $(shell ./scripts/install-deps >&2 && echo ok)
 ifneq ($(INSTALL_DEPS),ok)
 $(error scripts/install-deps failed; install libcbor-dev libsodium-dev libjansson-dev libseccomp-dev pkg-config)
+endif
+else
+$(error pkg-config cannot find $(PKGS): install libcbor-dev libsodium-dev libjansson-dev libseccomp-dev pkg-config (or run make check, which installs them))
 endif
 endif
 endif
@@ -23,12 +31,21 @@ endif
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
-WARN = -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes \
+# Warnings are errors for make check and CI (WERROR below), not for a
+# packager's build, where a newer compiler's new warning must not fail it.
+WARN = -Wall -Wextra $(WERROR) -Wstrict-prototypes -Wmissing-prototypes \
        -Wshadow -Wpointer-arith -Wcast-qual -Wvla
+WERROR ?=
 OPT ?= -O2
 CFLAGS ?= $(OPT) -g
-HARDEN = -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
-ALL_CFLAGS = -std=gnu11 $(WARN) $(HARDEN) -Iinclude $(PKG_CFLAGS) $(CFLAGS)
+# Hardening defaults come first, so the caller's CPPFLAGS/CFLAGS/LDFLAGS
+# override them; _FORTIFY_SOURCE only when the caller sets none (two
+# definitions would be a redefinition error).
+HARDEN = -fstack-protector-strong -fPIE
+ifeq ($(findstring _FORTIFY_SOURCE,$(CPPFLAGS) $(CFLAGS)),)
+HARDEN += -D_FORTIFY_SOURCE=2
+endif
+ALL_CFLAGS = -std=gnu11 $(HARDEN) $(WARN) -Iinclude $(PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now $(LDFLAGS)
 
 ifneq ($(SANITIZE),)
@@ -89,6 +106,7 @@ $(BUILD)/unit-tests: $(UNIT_OBJS) $(BUILD)/libcellos.a
 	$(SAY) LD $@
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
+check: WERROR = -Werror
 check: all $(BUILD)/unit-tests
 	@./scripts/install-deps
 	@CELLOS_SANITIZE=$(SANITIZE) ./scripts/run-tests $(BUILD)/unit-tests tests/bats
@@ -130,17 +148,34 @@ lint:
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) \
-	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8
+	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8 \
+	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR)/s6/cellos-telemetryd
 	install -m 0755 bin/cellos-telemetry $(DESTDIR)$(BINDIR)/
 	install -m 0755 bin/cellos-telemetryd $(DESTDIR)$(SBINDIR)/
 	install -m 0644 man/cellos-telemetry.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 0644 man/cellos-telemetryd.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 contrib/systemd/cellos-telemetryd@.service \
+	    contrib/systemd/cellos-telemetryd@.socket $(DESTDIR)$(UNITDIR)/
+	install -m 0755 contrib/s6/cellos-telemetryd/run \
+	    $(DESTDIR)$(DOCDIR)/s6/cellos-telemetryd/
+	install -m 0644 contrib/s6/cellos-telemetryd/notification-fd \
+	    contrib/s6/cellos-telemetryd/type \
+	    $(DESTDIR)$(DOCDIR)/s6/cellos-telemetryd/
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/cellos-telemetry \
+	    $(DESTDIR)$(SBINDIR)/cellos-telemetryd \
+	    $(DESTDIR)$(MANDIR)/man1/cellos-telemetry.1 \
+	    $(DESTDIR)$(MANDIR)/man8/cellos-telemetryd.8 \
+	    $(DESTDIR)$(UNITDIR)/cellos-telemetryd@.service \
+	    $(DESTDIR)$(UNITDIR)/cellos-telemetryd@.socket
+	rm -rf $(DESTDIR)$(DOCDIR)/s6/cellos-telemetryd
 
 clean:
 	rm -rf $(BUILD) bin
 
 FORCE:
-.PHONY: all check demo bench fuzz memcheck lint install clean FORCE
+.PHONY: all check demo bench fuzz memcheck lint install uninstall clean FORCE
 .SECONDARY:
 
 -include $(LIB_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(BUILD)/cmd/*.d

@@ -20,6 +20,7 @@
 #include "keys.h"
 #include "log.h"
 #include "loop.h"
+#include "ready.h"
 #include "util.h"
 
 
@@ -319,12 +320,22 @@ apply_option(struct config *c, struct sign_opts *so, int opt, const char *arg)
 
 /* Combinations and values no single option can check. */
 static void
-check_config(const struct config *c)
+check_config(struct config *c)
 {
 	if (c->cell_id == NULL || c->run_id == NULL)
 		usage_error("--cell-id and --run-id are required");
-	if (c->uds_base == NULL && c->listen_fd < 0)
-		usage_error("--uds-base PATH (or --listen-fd N) is required");
+	if (c->uds_base == NULL && c->listen_fd < 0) {
+		/* systemd socket activation: the socket unit's one socket */
+		int rc = ready_listen_fd(&c->listen_fd);
+
+		if (rc < 0)
+			die(EXIT_CONFIG, "socket activation passed more than one "
+			    "socket (LISTEN_FDS); the socket unit must have exactly "
+			    "one ListenStream=");
+		if (rc == 0)
+			usage_error("--uds-base PATH (or --listen-fd N, or socket "
+			    "activation) is required");
+	}
 	if (c->uds_base != NULL && c->listen_fd >= 0)
 		usage_error("--uds-base and --listen-fd exclude each other");
 	/* the newline would land in the stream, or close the listener */
@@ -393,6 +404,7 @@ main(int argc, char **argv)
 		usage_error("unexpected argument '%s'", argv[optind]);
 	check_config(&cfg);
 	log_set_level(cfg.log_level);
+	log_set_journal(ready_journal_stream());
 	if (sodium_init() < 0)
 		die(EXIT_OSERR, "libsodium failed to initialise");
 	json_set_alloc_funcs(xmalloc, free);

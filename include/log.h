@@ -27,6 +27,9 @@ const char *log_quote(const char *s, char *out, size_t outlen);
  * receiver passes its lines to the monitor, whose stderr they reach. */
 void log_set_sink(void (*fn)(enum log_level lvl, const char *line, size_t n));
 
+/* Prefix lines with "<N>" syslog priorities (stderr is journald's). */
+void log_set_journal(int on);
+
 /* Write a finished line (another process's, already checked) to stderr. */
 void log_line(enum log_level lvl, const char *line, size_t n);
 

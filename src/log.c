@@ -9,6 +9,15 @@
 
 static enum log_level current = LOG_INFO;
 static void (*sink)(enum log_level lvl, const char *line, size_t n);
+static int journal;     /* stderr goes to journald: "<N>" prefixes */
+/* syslog priorities: err, warning, info, debug */
+static const char *const prefixes[] = { "<3>", "<4>", "<6>", "<7>" };
+
+void
+log_set_journal(int on)
+{
+	journal = on;
+}
 static const char *const names[] = { "error", "warn", "info", "debug" };
 
 int
@@ -93,10 +102,7 @@ log_msg(enum log_level lvl, const char *msg, const char *kvfmt, ...)
 		sink(lvl, line, (size_t)n);
 		return;
 	}
-	line[n++] = '\n';
-	/* one write: lines from one process never interleave */
-	fwrite(line, 1, (size_t)n, stderr);
-	fflush(stderr);
+	log_line(lvl, line, (size_t)n);
 }
 
 void
@@ -108,9 +114,20 @@ log_set_sink(void (*fn)(enum log_level lvl, const char *line, size_t n))
 void
 log_line(enum log_level lvl, const char *line, size_t n)
 {
+	char out[1100];
+	size_t o = 0;
+
 	if (!log_enabled(lvl))
 		return;
-	fwrite(line, 1, n, stderr);
-	fputc('\n', stderr);
+	if (journal) {
+		memcpy(out, prefixes[lvl], 3);
+		o = 3;
+	}
+	if (n > sizeof(out) - o - 1)
+		n = sizeof(out) - o - 1;
+	memcpy(out + o, line, n);
+	out[o + n] = '\n';
+	/* one write: lines from one process never interleave */
+	fwrite(out, 1, o + n + 1, stderr);
 	fflush(stderr);
 }

@@ -570,7 +570,7 @@ loop_setup(struct loop *L, struct config *cfg)
 	if (ready_fd_notify(cfg->ready_fd) != 0)
 		log_msg(LOG_WARN, "could not write to --ready-fd", "fd=%d",
 		    cfg->ready_fd);
-	if (ready_sd_notify() != 0)
+	if (ready_sd_notify("READY=1") != 0)
 		log_msg(LOG_WARN, "could not notify $NOTIFY_SOCKET", NULL);
 	log_msg(LOG_INFO, "ready", "listen_path=%s sigalg=%s",
 	    L->lis.path[0] ? L->lis.path : "-", keys_alg_name(cfg->key.alg));
@@ -627,6 +627,7 @@ serve(struct loop *L, uint64_t now)
 static int
 finish(struct loop *L)
 {
+	(void)ready_sd_notify("STOPPING=1");
 	uint64_t now;
 	json_t *o;
 
@@ -672,6 +673,8 @@ stopping(struct loop *L)
 		return 1;
 	if (!L->draining) {
 		L->draining = 1;
+		/* the service manager sees the stop begin, not only its end */
+		(void)ready_sd_notify("STOPPING=1");
 		if (receiver_drain(&L->rx) != 0)
 			receiver_failed(L, "exited", "the drain could not be asked for");
 	}

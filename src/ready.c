@@ -1,11 +1,14 @@
 /*
- * ready.c - readiness notification (see include/ready.h).
+ * ready.c - readiness, stopping and socket activation, the s6 and systemd
+ * conventions without libsystemd (see include/ready.h).
  */
 #include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -26,7 +29,7 @@ ready_fd_notify(int fd)
 }
 
 int
-ready_sd_notify(void)
+ready_sd_notify(const char *state)
 {
 	const char *path = getenv("NOTIFY_SOCKET");
 	struct sockaddr_un sa;
@@ -48,8 +51,45 @@ ready_sd_notify(void)
 	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
-	rc = sendto(fd, "READY=1", 7, MSG_NOSIGNAL, (struct sockaddr *)&sa,
-	    len) == 7 ? 0 : -1;
+	rc = sendto(fd, state, strlen(state), MSG_NOSIGNAL,
+	    (struct sockaddr *)&sa, len) == (ssize_t)strlen(state) ? 0 : -1;
 	close(fd);
 	return rc;
+}
+
+int
+ready_listen_fd(int *fd)
+{
+	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+	char *end;
+	long p, n;
+
+	if (pid == NULL || fds == NULL)
+		return 0;
+	p = strtol(pid, &end, 10);
+	if (*pid == '\0' || *end != '\0' || p != (long)getpid())
+		return 0;               /* meant for another process */
+	n = strtol(fds, &end, 10);
+	/* LISTEN_FDNAMES, when set, only names them: one socket either way */
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_FDNAMES");
+	if (*fds == '\0' || *end != '\0' || n != 1)
+		return -1;
+	*fd = 3;                        /* SD_LISTEN_FDS_START */
+	return 1;
+}
+
+int
+ready_journal_stream(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	if (js == NULL || sscanf(js, "%llu:%llu", &dev, &ino) != 2 ||
+	    fstat(STDERR_FILENO, &st) != 0)
+		return 0;
+	return (unsigned long long)st.st_dev == dev &&
+	    (unsigned long long)st.st_ino == ino;
 }

@@ -33,3 +33,25 @@ man_flags() { sed -n 's/.*Fl -\([a-z][a-z0-9-]*\).*/--\1/p' "$1" | sort -u; }
 	[ -f "$T/root/usr/share/man/man8/cellos-telemetryd.8" ]
 	[ -f "$T/root/usr/share/man/man1/cellos-telemetry.1" ]
 }
+
+@test "make uninstall removes what make install put there" {
+	make -s -C "$BATS_TEST_DIRNAME/../.." install PREFIX=/usr DESTDIR="$T/root" >/dev/null
+	[ -f "$T/root/usr/lib/systemd/system/cellos-telemetryd@.service" ]
+	[ -x "$T/root/usr/share/doc/cellos-telemetryd/s6/cellos-telemetryd/run" ]
+	make -s -C "$BATS_TEST_DIRNAME/../.." uninstall PREFIX=/usr DESTDIR="$T/root" >/dev/null
+	[ -z "$(find "$T/root" -type f)" ]
+}
+
+@test "a packager's flags: CPPFLAGS honoured, FORTIFY 3 builds, no -Werror" {
+	top="$BATS_TEST_DIRNAME/../.."
+	mkdir "$T/tree"
+	cp -r "$top/Makefile" "$top/src" "$top/include" "$top/cmd" "$top/scripts" "$T/tree/"
+	run make -C "$T/tree" V=1 CFLAGS="-O2 -D_FORTIFY_SOURCE=3" \
+	    CPPFLAGS="-DCELLOS_PACKAGER_TEST=1" LDFLAGS="-Wl,--as-needed"
+	[ "$status" -eq 0 ]
+	[[ "$output" != *"redefined"* ]]
+	[[ "$output" == *"-DCELLOS_PACKAGER_TEST=1"* ]]
+	[[ "$output" == *"-D_FORTIFY_SOURCE=3"* && "$output" != *"-D_FORTIFY_SOURCE=2"* ]]
+	[[ "$output" != *"-Werror"* ]]
+	[ -x "$T/tree/bin/cellos-telemetryd" ]
+}

@@ -1,0 +1,108 @@
+#!/usr/bin/env bats
+# The daemon under the service managers operators run it with, for real:
+# systemd's own tools (systemd-analyze verify on the shipped units, the
+# daemon socket-activated by systemd-socket-activate, $NOTIFY_SOCKET and
+# $JOURNAL_STREAM) and s6 (s6-svscan, s6-svwait -U on the shipped service
+# directory, s6-svc -d). No systemd or s6 runs as PID 1 here; these are
+# their real programs, run by the test.
+# Check that the units verify clean, that an activated daemon serves the
+# inherited socket and never unlinks it, that READY=1 and then STOPPING=1
+# reach the notify socket, that stderr gets "<N>" priorities only when it
+# is the journal's stream, and that s6 sees readiness, frames flow, and the
+# service comes down with a stopped line.
+
+load helper
+
+setup() { common_setup; }
+teardown() {
+	if [ -n "${SVPID:-}" ]; then
+		s6-svscanctl -t "$T/scan" 2>/dev/null || true
+		wait "$SVPID" 2>/dev/null || true
+	fi
+	common_teardown
+}
+
+CONTRIB="$BATS_TEST_DIRNAME/../../contrib"
+
+@test "systemd-analyze verify: the units are clean" {
+	root="$T/root"
+	make -s -C "$BATS_TEST_DIRNAME/../.." install PREFIX=/usr DESTDIR="$root" >/dev/null
+	mkdir -p "$root/etc/cellos/telemetry"
+	echo CELLOS_RUN_ID=r1 >"$root/etc/cellos/telemetry/c1.env"
+	# the standard targets the units order against, from this system
+	cp -n /lib/systemd/system/*.target "$root/usr/lib/systemd/system/"
+	run systemd-analyze verify --man=no --root="$root" \
+	    cellos-telemetryd@c1.socket cellos-telemetryd@c1.service
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+}
+
+@test "socket activation: the inherited socket is served and left in place" {
+	systemd-socket-activate -l "$SOCK" --fdname=telemetry \
+	    "$DAEMON" --cell-id c1 --run-id r1 --sign-alg off \
+	    >"$T/out" 2>"$T/err" &
+	DPID=$!
+	wait_for test -S "$SOCK"
+	# systemd-socket-activate starts the daemon on the first connection
+	emit_n 3
+	wait_for has_events .process.spawned 3
+	stop_daemon
+	[ "$DSTATUS" -eq 0 ]
+	events .started | jq -e --arg p "$SOCK" '.data.listen_path == $p'
+	[ -S "$SOCK" ]          # the socket is the manager's, not ours
+}
+
+@test "READY=1 then STOPPING=1 on \$NOTIFY_SOCKET; <N> prefixes for journald" {
+	python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+with open(sys.argv[2], "w") as out:
+    for _ in range(2):
+        out.write(s.recv(64).decode() + "\n")
+        out.flush()' "$T/notify" "$T/notes" &
+	npid=$!
+	wait_for test -S "$T/notify"
+	NOTIFY_SOCKET="$T/notify" start_daemon
+	stop_daemon
+	wait "$npid"
+	[ "$(cat "$T/notes")" = "$(printf 'READY=1\nSTOPPING=1')" ]
+	# stderr is not the journal's stream: plain logfmt
+	grep -q '^level=info msg="ready"' "$T/err"
+	# stderr is the journal's stream (its device:inode): priorities first
+	: >"$T/err.j"
+	JOURNAL_STREAM=$(stat -c '%d:%i' "$T/err.j") "$DAEMON" --cell-id c \
+	    --run-id r --uds-base "$T/j" --sign-alg off >/dev/null 2>>"$T/err.j" &
+	jpid=$!
+	wait_for grep -q 'msg="ready"' "$T/err.j"
+	kill -TERM "$jpid"
+	wait "$jpid"
+	grep -q '^<6>level=info msg="ready"' "$T/err.j"
+	! grep -q '^<' "$T/err"
+}
+
+@test "s6: s6-svscan runs the service dir, readiness, frames, s6-svc -d" {
+	mkdir -p "$T/scan"
+	cp -r "$CONTRIB/s6/cellos-telemetryd" "$T/scan/"
+	svc="$T/scan/cellos-telemetryd"
+	mkdir "$svc/env"
+	echo c1 >"$svc/env/CELL_ID"
+	echo r1 >"$svc/env/RUN_ID"
+	echo "$SOCK_BASE" >"$svc/env/UDS_BASE"
+	"$CTL" keygen "$T/k" >/dev/null
+	echo "$T/k.key" >"$svc/env/SIGNING_KEY"
+	PATH="$BIN:$PATH" s6-svscan "$T/scan" >"$T/out" 2>"$T/err" &
+	SVPID=$!
+	wait_for test -e "$svc/supervise/status"
+	s6-svwait -U -t 10000 "$svc"
+	[ -S "$SOCK" ]
+	emit_n 5
+	wait_for has_events .process.spawned 5
+	s6-svc -d "$svc"
+	s6-svwait -D -t 10000 "$svc"
+	tail -n 1 "$T/out" | jq -e '.type | endswith(".stopped")'
+	run "$CTL" verify --public-key "$T/k.pub" "$T/out"
+	[ "$status" -eq 0 ]
+	[ ! -e "$SOCK" ]
+}
