@@ -5,6 +5,7 @@ BINDIR ?= $(PREFIX)/bin
 SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
 DOCDIR ?= $(PREFIX)/share/doc/cellos-telemetryd
+DATADIR ?= $(PREFIX)/share/cellos-telemetryd
 UNITDIR ?= $(PREFIX)/lib/systemd/system
 DESTDIR ?=
 
@@ -158,6 +159,9 @@ install: all
 	    contrib/systemd/cellos-telemetryd@.socket $(DESTDIR)$(UNITDIR)/
 	install -m 0755 contrib/s6/cellos-telemetryd/run \
 	    $(DESTDIR)$(DOCDIR)/s6/cellos-telemetryd/
+	install -d $(DESTDIR)$(DATADIR)/schemas/data
+	install -m 0644 schemas/*.json $(DESTDIR)$(DATADIR)/schemas/
+	install -m 0644 schemas/data/*.json $(DESTDIR)$(DATADIR)/schemas/data/
 	install -m 0644 contrib/s6/cellos-telemetryd/notification-fd \
 	    contrib/s6/cellos-telemetryd/type \
 	    $(DESTDIR)$(DOCDIR)/s6/cellos-telemetryd/
@@ -169,7 +173,7 @@ uninstall:
 	    $(DESTDIR)$(MANDIR)/man8/cellos-telemetryd.8 \
 	    $(DESTDIR)$(UNITDIR)/cellos-telemetryd@.service \
 	    $(DESTDIR)$(UNITDIR)/cellos-telemetryd@.socket
-	rm -rf $(DESTDIR)$(DOCDIR)/s6/cellos-telemetryd
+	rm -rf $(DESTDIR)$(DOCDIR)/s6/cellos-telemetryd $(DESTDIR)$(DATADIR)/schemas
 
 clean:
 	rm -rf $(BUILD) bin

@@ -30,7 +30,7 @@ static const char usage_main[] =
 "       cellos-telemetry emit --uds PATH [--count N] [--rate R]\n"
 "                             [--probe-source S] [--pid N] [--comm S]\n"
 "                             [--content-version V] [--jsonl | --hex]\n"
-"                             [--linger DUR]\n"
+"                             [--linger DUR] [--wait DUR]\n"
 "       cellos-telemetry decode [--max-frame-bytes N]\n"
 "       cellos-telemetry verify [--public-key FILE]... [--hmac-key FILE]...\n"
 "                             [--keys-json FILE] [--print] [FILE]\n"
@@ -70,7 +70,9 @@ static const char usage_emit[] =
 "                          one frame, members encoded as CBOR in order\n"
 "  --hex                   read hex on stdin and send those bytes as they are\n"
 "                          (no length prefix added): for bad-input tests\n"
-"  --linger DUR            keep the connection open DUR after sending\n";
+"  --linger DUR            keep the connection open DUR after sending\n"
+"  --wait DUR              wait up to DUR for the socket to appear (a daemon\n"
+"                          still starting)\n";
 
 static const char usage_decode[] =
 "usage: cellos-telemetry decode [--max-frame-bytes N] < frames\n"
@@ -110,14 +112,24 @@ static int
 next_opt(int argc, char **argv, const struct option *opts, unsigned *seen,
     unsigned repeatable)
 {
-	int c = getopt_long(argc, argv, "+h", opts, NULL);
+	int c;
 
+	opterr = 0;             /* one message, ours, with a suggestion */
+	c = getopt_long(argc, argv, "+:h", opts, NULL);
 	if (c == 'h') {
 		fputs(usage, stdout);
 		exit(0);
 	}
-	if (c == '?' || c == ':')
-		usage_fail("invalid option");
+	if (c == ':')
+		usage_fail("%s needs a value", argv[optind - 1]);
+	if (c == '?') {
+		const char *near = util_nearest_option(argv[optind - 1], opts);
+
+		if (near != NULL)
+			usage_fail("unknown option %s; did you mean --%s?",
+			    argv[optind - 1], near);
+		usage_fail("unknown option %s", argv[optind - 1]);
+	}
 	if (c >= OPT_FIRST && c < OPT_MAX && !(repeatable & (1u << c))) {
 		if (*seen & (1u << c))
 			usage_fail("--%s given twice", opts[c - OPT_FIRST].name);
@@ -235,7 +247,7 @@ cmd_pubkey(int argc, char **argv)
 
 enum {
 	OPT_UDS = OPT_FIRST, OPT_COUNT, OPT_RATE, OPT_SOURCE, OPT_PID, OPT_COMM,
-	OPT_VERSION, OPT_JSONL, OPT_HEX, OPT_LINGER
+	OPT_VERSION, OPT_JSONL, OPT_HEX, OPT_LINGER, OPT_WAIT
 };
 
 static void
@@ -260,11 +272,12 @@ cmd_emit(int argc, char **argv)
 		{ "jsonl", no_argument, NULL, OPT_JSONL },
 		{ "hex", no_argument, NULL, OPT_HEX },
 		{ "linger", required_argument, NULL, OPT_LINGER },
+		{ "wait", required_argument, NULL, OPT_WAIT },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *uds = NULL;
-	uint64_t count = 1, rate = 0, linger_ms = 0;
+	uint64_t count = 1, rate = 0, linger_ms = 0, wait_ms = 0;
 	struct wire_frame f = { .content_version = WIRE_CONTENT_VERSION,
 	    .guest_pid = 1, .probe_source = "process.spawned",
 	    .guest_comm = "emit" };
@@ -299,6 +312,11 @@ cmd_emit(int argc, char **argv)
 				usage_fail("--linger %s: expected a duration such "
 				    "as 250ms or 2s", optarg);
 			break;
+		case OPT_WAIT:
+			if (parse_duration_ms(optarg, &wait_ms) != 0)
+				usage_fail("--wait %s: expected a duration such "
+				    "as 250ms or 2s", optarg);
+			break;
 		}
 	}
 	want_args(argc, argv, 0, "no operands");
@@ -310,7 +328,7 @@ cmd_emit(int argc, char **argv)
 	buf_init(&in, 65536, 256u << 20);
 	if (jsonl || hex)
 		sim_read_stdin(&in);
-	sim_connect(&s, uds, rate);
+	sim_connect(&s, uds, rate, wait_ms);
 	if (hex) {
 		fprintf(stderr, "emit: sent %zu raw bytes to %s\n",
 		    sim_send_hex(&s, in.p, in.len), uds);

@@ -181,6 +181,16 @@ wipe_key(void)
 	keys_free(&cfg.key);
 }
 
+static void __attribute__((noreturn))
+unknown_option(const char *arg)
+{
+	const char *near = util_nearest_option(arg, options);
+
+	if (near != NULL)
+		usage_error("unknown option %s; did you mean --%s?", arg, near);
+	usage_error("unknown option %s", arg);
+}
+
 /* Signing options, resolved by keys_configure() against the environment. */
 struct sign_opts {
 	const char *alg, *key_file, *kid;
@@ -392,9 +402,12 @@ main(int argc, char **argv)
 	/* no core dump may carry the signing key */
 	setrlimit(RLIMIT_CORE, &nocore);
 	set_defaults(&cfg);
-	while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
-		if (c == '?' || c == ':')
-			usage_error("invalid option");
+	opterr = 0;             /* one message, ours, with a suggestion */
+	while ((c = getopt_long(argc, argv, ":", options, NULL)) != -1) {
+		if (c == ':')
+			usage_error("%s needs a value", argv[optind - 1]);
+		if (c == '?')
+			unknown_option(argv[optind - 1]);
 		if (c != OPT_ALLOW && seen[c]++)
 			usage_error("--%s given twice", options[c - OPT_CELL].name);
 		if (apply_option(&cfg, &so, c, optarg))

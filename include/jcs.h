@@ -30,6 +30,12 @@ json_t *jcs_u64(uint64_t v);
  * shortest round-trip form). */
 void jcs_make_safe(json_t *v);
 
+/* Copy JSON text in[0, n) to out with every integer literal beyond
+ * +-(2^53-1) put in quotes, so a parser keeps it exact, as a decimal
+ * string (u64 counters past 2^63-1 would otherwise fail to parse). Strings
+ * are left as they are. 0, or -1 past out's ceiling. */
+int jcs_quote_big_ints(const char *in, size_t n, struct buf *out);
+
 /* Append s (n bytes of valid UTF-8) as a canonical JSON string. */
 int jcs_string(struct buf *b, const char *s, size_t n);
 

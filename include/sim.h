@@ -19,8 +19,10 @@ struct sim {
 	uint64_t sent;          /* frames sent */
 };
 
-/* Connect to path. Exits 66 with a hint when it cannot connect. */
-void sim_connect(struct sim *s, const char *path, uint64_t rate);
+/* Connect to path, retrying for up to wait_ms while nothing listens there
+ * yet. Exits 66 with a hint when it cannot connect. */
+void sim_connect(struct sim *s, const char *path, uint64_t rate,
+    uint64_t wait_ms);
 void sim_close(struct sim *s);
 
 /* count frames of f, each with a fresh guest_monotonic_ns. */

@@ -33,6 +33,11 @@ void util_set_progname(const char *name);
 void die_usage(const char *hint, const char *fmt, ...)
     __attribute__((format(printf, 2, 3), noreturn));
 
+struct option;
+/* The long option closest to a misspelt arg ("--cel-id", "--cell"), or NULL
+ * when none is close: for "did you mean --cell-id?". */
+const char *util_nearest_option(const char *arg, const struct option *opts);
+
 /* Parse a decimal unsigned integer in [min, max]; 0 on success, -1 if not. */
 int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 

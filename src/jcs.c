@@ -80,6 +80,67 @@ jcs_make_safe(json_t *v)
 	}
 }
 
+/* 1 when the digits d[0, n) are above 2^53-1. */
+static int
+digits_unsafe(const char *d, size_t n)
+{
+	static const char max[] = "9007199254740991";
+
+	if (n != sizeof(max) - 1)
+		return n > sizeof(max) - 1;
+	return memcmp(d, max, n) > 0;
+}
+
+int
+jcs_quote_big_ints(const char *in, size_t n, struct buf *out)
+{
+	size_t i = 0, run = 0;
+	int in_str = 0;
+
+	out->len = 0;
+	while (i < n) {
+		char c = in[i];
+		size_t s, e;
+
+		if (in_str) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_str = 0;
+			i++;
+			continue;
+		}
+		if (c == '"') {
+			in_str = 1;
+			i++;
+			continue;
+		}
+		if (c != '-' && !(c >= '0' && c <= '9')) {
+			i++;
+			continue;
+		}
+		/* a number token: its integer digits, then is it an integer? */
+		s = i + (c == '-');
+		for (e = s; e < n && in[e] >= '0' && in[e] <= '9'; e++)
+			;
+		if (e < n && (in[e] == '.' || in[e] == 'e' || in[e] == 'E')) {
+			for (i = e; i < n && strchr("0123456789.eE+-", in[i]); i++)
+				;
+			continue;
+		}
+		if (e > s && digits_unsafe(in + s, e - s)) {
+			if (buf_add(out, in + run, i - run) != 0 ||
+			    buf_addc(out, '"') != 0 ||
+			    buf_add(out, in + i, e - i) != 0 ||
+			    buf_addc(out, '"') != 0)
+				return -1;
+			run = e;
+		}
+		i = e > i ? e : i + 1;
+	}
+	return buf_add(out, in + run, n - run);
+}
+
 int
 jcs_string(struct buf *b, const char *s, size_t n)
 {

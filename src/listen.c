@@ -99,10 +99,25 @@ listen_open(struct listener *l, const char *base, unsigned port, mode_t mode,
 	if (rc != 0) {
 		int e = errno;
 
-		snprintf(err, errlen, "cannot bind %s: %s", l->path, strerror(e));
+		if (e == ENOENT || e == ENOTDIR) {
+			/* the one a new user meets first: say what to create */
+			const char *slash = strrchr(l->path, '/');
+			int dl = slash ? (int)(slash - l->path) : 1;
+
+			snprintf(err, errlen, "cannot bind %s: its directory %.*s "
+			    "does not exist; create it (mkdir -p -m 0700 %.*s) before "
+			    "starting, or let the service manager do it "
+			    "(systemd: RuntimeDirectory=)", l->path, dl, l->path, dl,
+			    l->path);
+		} else {
+			snprintf(err, errlen, "cannot bind %s: %s", l->path,
+			    strerror(e));
+		}
 		close(l->fd);
 		l->fd = -1;
-		return e == EADDRINUSE ? EXIT_INUSE : EXIT_OSERR;
+		if (e == EADDRINUSE)
+			return EXIT_INUSE;
+		return e == ENOENT || e == ENOTDIR ? EXIT_CONFIG : EXIT_OSERR;
 	}
 	l->owned = 1;
 	if (stat(l->path, &st) == 0) {

@@ -49,8 +49,9 @@
  * writer must not turn a megabyte of short lines into as many events */
 #define PROBE_READING_RATE 10
 #define PROBE_READING_BURST 20
-/* deep enough that a connecting VMM never waits on a full backlog */
-#define LISTEN_BACKLOG 128
+/* deep enough that a connecting VMM never waits on a full backlog, even
+ * behind a burst of connects arriving faster than the receiver accepts */
+#define LISTEN_BACKLOG 1024
 
 /* Poll slots: the signalfd, the receiver's channel, then the probes. */
 enum { PFD_SIGNAL, PFD_CHANNEL, PFD_PROBES };

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "jcs.h"
 #include "probe.h"
 #include "util.h"
@@ -29,6 +30,7 @@ struct fc_state {
 	int skipping;           /* inside an overlong line: drop to newline */
 	char *line;             /* FC_LINE_MAX + 1 */
 	size_t len;
+	struct buf exact;       /* the line with big integers quoted */
 };
 
 static void
@@ -79,13 +81,18 @@ fc_open(struct probe *p, int report)
 static void
 fc_line(struct probe *p, const char *line, size_t n)
 {
+	struct fc_state *s = p->state;
 	json_t *inputs, *v;
 	json_error_t je;
 	char err[256];
 
 	if (n == 0)
 		return;
-	v = json_loadb(line, n, JSON_REJECT_DUPLICATES, &je);
+	/* u64 counters past 2^63-1 stay exact, as decimal strings */
+	if (jcs_quote_big_ints(line, n, &s->exact) == 0)
+		v = json_loadb(s->exact.p, s->exact.len, JSON_REJECT_DUPLICATES, &je);
+	else
+		v = json_loadb(line, n, JSON_REJECT_DUPLICATES, &je);
 	if (v == NULL || !json_is_object(v)) {
 		snprintf(err, sizeof(err), "line is not a JSON object: %s",
 		    v ? "another JSON value" : je.text);
@@ -177,6 +184,7 @@ fc_close(struct probe *p)
 	if (s->spare_wr >= 0)
 		close(s->spare_wr);
 	free(s->line);
+	buf_free(&s->exact);
 	free(s);
 	p->state = NULL;
 	p->fd = -1;
@@ -191,6 +199,9 @@ fc_setup(struct probe *p)
 	s->fd = -1;
 	s->spare_wr = -1;
 	s->line = xmalloc(FC_LINE_MAX + 1);
+	/* each quoted integer adds two bytes; a line has at most half as
+	 * many integers as bytes */
+	buf_init(&s->exact, 4096, 2 * FC_LINE_MAX + 2);
 	p->state = s;
 	p->every_error = 1;
 	/* open now, before readiness, so Firecracker can open the write end;

@@ -19,8 +19,9 @@
 #define SIM_FRAME_MAX ((size_t)1 << 20)
 
 void
-sim_connect(struct sim *s, const char *path, uint64_t rate)
+sim_connect(struct sim *s, const char *path, uint64_t rate, uint64_t wait_ms)
 {
+	uint64_t deadline = mono_ns() + wait_ms * 1000000ull;
 	struct sockaddr_un sa;
 
 	memset(s, 0, sizeof(*s));
@@ -33,9 +34,15 @@ sim_connect(struct sim *s, const char *path, uint64_t rate)
 	s->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (s->fd < 0)
 		die(EXIT_OSERR, "socket: %s", strerror(errno));
-	if (connect(s->fd, (struct sockaddr *)&sa, sizeof(sa)) != 0)
-		die(EXIT_NOINPUT, "cannot connect to %s: %s; is cellos-telemetryd "
-		    "running with this --uds-base?", path, strerror(errno));
+	/* --wait: the daemon may still be starting (not bound yet) */
+	while (connect(s->fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+		if ((errno != ENOENT && errno != ECONNREFUSED) ||
+		    mono_ns() >= deadline)
+			die(EXIT_NOINPUT, "cannot connect to %s: %s; is "
+			    "cellos-telemetryd running with this --uds-base? (--wait "
+			    "DUR waits for it)", path, strerror(errno));
+		sim_sleep_until(mono_ns() + 10000000ull);
+	}
 	s->rate = rate;
 	s->t0 = mono_ns();
 }

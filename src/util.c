@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <getopt.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -134,4 +135,55 @@ parse_duration_ms(const char *s, uint64_t *ms)
 		return -1;
 	*ms = v * mult;
 	return 0;
+}
+
+/* Edit distance, small strings only (option names). */
+static size_t
+distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j, prev[64], cur[64];
+
+	if (la >= 63 || lb >= 63)
+		return 99;
+	for (j = 0; j <= lb; j++)
+		prev[j] = j;
+	for (i = 1; i <= la; i++) {
+		cur[0] = i;
+		for (j = 1; j <= lb; j++) {
+			size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
+			size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
+
+			cur[j] = sub < del ? (sub < ins ? sub : ins) :
+			    (del < ins ? del : ins);
+		}
+		memcpy(prev, cur, (lb + 1) * sizeof(prev[0]));
+	}
+	return prev[lb];
+}
+
+const char *
+util_nearest_option(const char *arg, const struct option *opts)
+{
+	const char *best = NULL, *word = arg;
+	char name[64];
+	size_t d, bestd = 4, n;
+
+	while (*word == '-')
+		word++;
+	n = strcspn(word, "=");
+	if (n >= sizeof(name))
+		return NULL;
+	memcpy(name, word, n);
+	name[n] = '\0';
+	for (; opts->name != NULL; opts++) {
+		d = distance(name, opts->name);
+		/* a prefix of a longer flag counts as close too */
+		if (strncmp(opts->name, name, n) == 0 && n >= 3)
+			d = d < 2 ? d : 2;
+		if (d < bestd) {
+			bestd = d;
+			best = opts->name;
+		}
+	}
+	return best;
 }

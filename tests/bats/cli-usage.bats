@@ -68,3 +68,37 @@ teardown() { common_teardown; }
 	[ "$status" -eq 64 ]
 	[[ "$output" == *"such as 250ms"* ]]
 }
+
+@test "a misspelt flag: one message, the nearest flag suggested" {
+	run "$DAEMON" --cel-id c --run-id r --uds-base "$T/v"
+	[ "$status" -eq 64 ]
+	[ "$(grep -c 'cellos-telemetryd:' <<<"$output")" -eq 1 ]
+	[[ "$output" == *"unknown option --cel-id; did you mean --cell-id?"* ]]
+	run "$CTL" emit --uds "$T/x" --cout 3
+	[ "$status" -eq 64 ]
+	[ "$(grep -c 'cellos-telemetry:' <<<"$output")" -eq 1 ]
+	[[ "$output" == *"unknown option --cout; did you mean --count?"* ]]
+	run "$DAEMON" --cell-id
+	[ "$status" -eq 64 ]
+	[[ "$output" == *"--cell-id needs a value"* ]]
+}
+
+@test "a missing socket directory says what to create" {
+	run "$DAEMON" --cell-id c --run-id r --uds-base "$T/nodir/v" --sign-alg off
+	[ "$status" -eq 78 ]
+	[[ "$output" == *"its directory $T/nodir does not exist; create it (mkdir -p -m 0700 $T/nodir)"* ]]
+	[[ "$output" == *"RuntimeDirectory="* ]]
+}
+
+@test "emit --wait waits for a daemon that is still starting" {
+	( sleep 0.5; exec "$DAEMON" --cell-id c --run-id r --uds-base "$SOCK_BASE" \
+	    --sign-alg off >"$T/out" 2>"$T/err" ) &
+	run "$CTL" emit --wait 5s --uds "$SOCK" --count 2
+	[ "$status" -eq 0 ]
+	wait_for has_events .process.spawned 2
+	pkill -TERM -f -- "--uds-base $SOCK_BASE" || true
+	wait
+	run "$CTL" emit --uds "$T/none_9001"
+	[ "$status" -eq 66 ]
+	[[ "$output" == *"--wait DUR waits for it"* ]]
+}

@@ -17,6 +17,11 @@ common_teardown() {
 		kill -9 "$DPID" 2>/dev/null || true
 		wait "$DPID" 2>/dev/null || true
 	fi
+	# every stream the suite produces is checked against schemas/ at the
+	# end (zz-schemas.bats), so schema and code cannot drift
+	if [ -n "${CELLOS_STREAMS:-}" ] && [ -s "$T/out" ]; then
+		cp "$T/out" "$CELLOS_STREAMS/$(basename "$BATS_TEST_FILENAME" .bats)-$BATS_TEST_NUMBER.jsonl"
+	fi
 	rm -rf "$T"
 }
 

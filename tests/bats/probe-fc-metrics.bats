@@ -90,3 +90,12 @@ with open(sys.argv[1], "w") as f:
 	# no line anywhere near journald's 48 KiB split
 	[ "$(awk '{ if (length($0) > m) m = length($0) } END { print m }' "$T/out")" -le 32768 ]
 }
+
+@test "u64 counters past 2^63-1 are kept exactly, as decimal strings" {
+	start_daemon --fc-metrics "$T/metrics.fifo"
+	printf '{"net":{"rx_bytes":18446744073709551615,"tx":9007199254740993,"ok":7}}\n' >"$T/metrics.fifo"
+	wait_for has_events .probe.v1.fc_metrics 1
+	stop_daemon
+	events .probe.v1.fc_metrics | jq -e '.data.output.net ==
+	    {"rx_bytes": "18446744073709551615", "tx": "9007199254740993", "ok": 7}'
+}

@@ -91,9 +91,32 @@ key_compare(void)
 	T_EQ_INT(jcs_key_cmp("x", 1, "x", 1), 0);
 }
 
+/* Integers past 2^53-1 become strings before parsing, so they stay exact
+ * (u64 counters past 2^63-1 included); strings and floats are untouched. */
+static void
+big_ints_quoted(void)
+{
+	static const char in[] = "{\"a\":18446744073709551615,\"b\":1,"
+	    "\"c\":-9007199254740993,\"d\":9007199254740991,"
+	    "\"e\":\"12345678901234567890\",\"f\":1.5e300,"
+	    "\"g\":[12345678901234567890],\"h\":\"x\\\"99999999999999999\"}";
+	static const char want[] = "{\"a\":\"18446744073709551615\",\"b\":1,"
+	    "\"c\":\"-9007199254740993\",\"d\":9007199254740991,"
+	    "\"e\":\"12345678901234567890\",\"f\":1.5e300,"
+	    "\"g\":[\"12345678901234567890\"],\"h\":\"x\\\"99999999999999999\"}";
+	struct buf b;
+
+	buf_init(&b, 64, 4096);
+	T_EQ_INT(jcs_quote_big_ints(in, sizeof(in) - 1, &b), 0);
+	T_EQ_INT(b.len, sizeof(want) - 1);
+	T_ASSERT(memcmp(b.p, want, b.len) == 0);
+	buf_free(&b);
+}
+
 void
 jcs_tests(void)
 {
+	RUN(big_ints_quoted);
 	RUN(rfc8785_string_example);
 	RUN(rfc8785_sort_order);
 	RUN(controls_and_raw_unicode);
