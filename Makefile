@@ -6,6 +6,7 @@ SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
 DOCDIR ?= $(PREFIX)/share/doc/cellos-telemetryd
 DATADIR ?= $(PREFIX)/share/cellos-telemetryd
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 UNITDIR ?= $(PREFIX)/lib/systemd/system
 DESTDIR ?=
 
@@ -138,6 +139,10 @@ $(BUILD)/bench/sign-loop: bench/sign-loop.c
 bench: all $(BUILD)/bench/sign-loop
 	@python3 scripts/bench
 
+# The Debian package: dpkg-buildpackage, lintian, install, run, remove.
+deb:
+	@./scripts/deb
+
 # An end-to-end daemon session under valgrind: zero errors, zero leaks.
 memcheck: all
 	@./scripts/memcheck
@@ -159,6 +164,9 @@ install: all
 	    contrib/systemd/cellos-telemetryd@.socket $(DESTDIR)$(UNITDIR)/
 	install -m 0755 contrib/s6/cellos-telemetryd/run \
 	    $(DESTDIR)$(DOCDIR)/s6/cellos-telemetryd/
+	install -d $(DESTDIR)$(COMPLETIONDIR)
+	install -m 0644 contrib/bash-completion/cellos-telemetryd \
+	    contrib/bash-completion/cellos-telemetry $(DESTDIR)$(COMPLETIONDIR)/
 	install -d $(DESTDIR)$(DATADIR)/schemas/data
 	install -m 0644 schemas/*.json $(DESTDIR)$(DATADIR)/schemas/
 	install -m 0644 schemas/data/*.json $(DESTDIR)$(DATADIR)/schemas/data/
@@ -172,14 +180,16 @@ uninstall:
 	    $(DESTDIR)$(MANDIR)/man1/cellos-telemetry.1 \
 	    $(DESTDIR)$(MANDIR)/man8/cellos-telemetryd.8 \
 	    $(DESTDIR)$(UNITDIR)/cellos-telemetryd@.service \
-	    $(DESTDIR)$(UNITDIR)/cellos-telemetryd@.socket
+	    $(DESTDIR)$(UNITDIR)/cellos-telemetryd@.socket \
+	    $(DESTDIR)$(COMPLETIONDIR)/cellos-telemetryd \
+	    $(DESTDIR)$(COMPLETIONDIR)/cellos-telemetry
 	rm -rf $(DESTDIR)$(DOCDIR)/s6/cellos-telemetryd $(DESTDIR)$(DATADIR)/schemas
 
 clean:
 	rm -rf $(BUILD) bin
 
 FORCE:
-.PHONY: all check demo bench fuzz memcheck lint install uninstall clean FORCE
+.PHONY: all check demo bench deb fuzz memcheck lint install uninstall clean FORCE
 .SECONDARY:
 
 -include $(LIB_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(BUILD)/cmd/*.d

@@ -71,6 +71,7 @@ struct intake {
 	uint64_t accept_failures;       /* since the last log line */
 	uint64_t accept_log_next;       /* monotonic ns */
 	int reserve_fd;                 /* spare, for refusing when out of fds */
+	int paused;                     /* reading stopped by backpressure */
 	struct bucket guest_bucket;
 	uint8_t *rbuf;
 	uint64_t bytes_received;
@@ -95,9 +96,10 @@ void intake_accept(struct intake *in, uint64_t now);
  * -1 when the connection was closed. */
 ssize_t intake_read(struct intake *in, struct conn *c, uint64_t now);
 
-/* Close connections whose partial frame is past --frame-timeout. Returns
- * the next deadline the intake needs (monotonic ns), 0 when none. */
-uint64_t intake_timers(struct intake *in, uint64_t now);
+/* Close connections whose partial frame is past --frame-timeout (while
+ * reading is 0, under backpressure, partial frames wait without a clock).
+ * Returns the next deadline the intake needs (monotonic ns), 0 if none. */
+uint64_t intake_timers(struct intake *in, uint64_t now, int reading);
 
 /* 1 when some connection has bytes waiting that were not read yet. */
 int intake_unread_waiting(const struct intake *in);

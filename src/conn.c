@@ -296,16 +296,24 @@ earlier(uint64_t a, uint64_t b)
 }
 
 uint64_t
-intake_timers(struct intake *in, uint64_t now)
+intake_timers(struct intake *in, uint64_t now, int reading)
 {
 	uint64_t next = 0, timeout = in->cfg->frame_timeout_ms * MS;
 	size_t i;
 
+	/* not reading (backpressure): the wait is ours, not the guest's;
+	 * partial frames' clocks start again when reading does */
+	if (!reading) {
+		in->paused = 1;
+		return in->accept_pause_until > now ? in->accept_pause_until : 0;
+	}
 	for (i = 0; i < in->nconns; i++) {
 		struct conn *c = &in->conns[i];
 
 		if (c->fd < 0 || c->partial_since == 0)
 			continue;
+		if (in->paused)
+			c->partial_since = now;
 		if (now >= c->partial_since + timeout) {
 			in->ops->rejected(in->ctx, WIRE_FRAME_TIMEOUT, c->id,
 			    "partial frame held past --frame-timeout");
@@ -314,6 +322,7 @@ intake_timers(struct intake *in, uint64_t now)
 			next = earlier(next, c->partial_since + timeout);
 		}
 	}
+	in->paused = 0;
 	if (in->accept_pause_until > now)
 		next = earlier(next, in->accept_pause_until);
 	return next;

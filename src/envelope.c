@@ -100,7 +100,8 @@ envelope_scan(const char *line, size_t n, struct envelope *e)
 	memset(e, 0, sizeof(*e));
 	if (n < 2 || line[0] != '{' || line[n - 1] != '}')
 		return -1;
-	if (n > 11 && memcmp(line, "{\"chain\":\"", 10) == 0) {
+	/* {"chain":" + 43 characters + ", : all inside the line */
+	if (n >= 10 + 43 + 2 && memcmp(line, "{\"chain\":\"", 10) == 0) {
 		if (b64url_run(line + 10, end, 43) != 0 ||
 		    memcmp(line + 53, "\",", 2) != 0)
 			return -1;

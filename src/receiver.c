@@ -29,10 +29,12 @@
 #include "util.h"
 
 #define MS 1000000ull
-#define RX_BATCH_MAX ((size_t)128 * 1024)
-/* records are at most twice the bytes they came from, plus one of each
- * kind per connection; read only with this much room */
-#define RX_READ_ROOM ((size_t)2 * 16384 + 8192)
+#define RX_BATCH_MAX ((size_t)256 * 1024)
+/* a frame's record is never longer than the frame (its fixed fields are
+ * shorter than the key names a frame must carry), rejections are merged,
+ * and connection records are few: read (64 KiB at most) only with room
+ * for all of one read */
+#define RX_READ_ROOM ((size_t)64 * 1024 + 8192)
 #define RX_DRAIN_NS (250 * MS)
 #define RX_DRAIN_QUIET_NS (20 * MS)
 #define RX_LISTEN_FD 3
@@ -108,10 +110,13 @@ serve(struct rx *R)
 		int room, timeout, n;
 		size_t i, np = 2;
 
-		deadline = intake_timers(&R->in, now);
 		batch_close(R);
 		flush_some(&R->w);
 		room = R->w.out.max - R->w.out.len >= RX_READ_ROOM;
+		/* a frame timeout adds a record: out with the rest */
+		deadline = intake_timers(&R->in, now, room);
+		batch_close(R);
+		flush_some(&R->w);
 		R->pfd[0] = (struct pollfd){ .fd = RX_CHAN_FD, .events = POLLIN |
 		    (R->w.out.len ? POLLOUT : 0) };
 		R->pfd[1] = (struct pollfd){ .fd = intake_listen_fd(&R->in, now),

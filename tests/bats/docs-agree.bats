@@ -55,3 +55,21 @@ man_flags() { sed -n 's/.*Fl -\([a-z][a-z0-9-]*\).*/--\1/p' "$1" | sort -u; }
 	[[ "$output" != *"-Werror"* ]]
 	[ -x "$T/tree/bin/cellos-telemetryd" ]
 }
+
+@test "bash completion offers exactly the flags of --help" {
+	comp="$BATS_TEST_DIRNAME/../../contrib/bash-completion"
+	source "$comp/cellos-telemetryd"
+	COMP_WORDS=(cellos-telemetryd --); COMP_CWORD=1
+	_cellos_telemetryd
+	printf '%s\n' "${COMPREPLY[@]}" | sort >"$T/comp"
+	"$DAEMON" --help | flags_of >"$T/help"
+	diff "$T/help" "$T/comp"
+	source "$comp/cellos-telemetry"
+	for sub in keygen pubkey emit decode verify; do
+		COMP_WORDS=(cellos-telemetry "$sub" --); COMP_CWORD=2
+		_cellos_telemetry
+		printf '%s\n' "${COMPREPLY[@]}" | grep -vx -- --help | sort >"$T/comp"
+		"$CTL" "$sub" --help | flags_of | grep -vx -- --help >"$T/help"
+		diff "$T/help" "$T/comp" || { echo "in $sub"; false; }
+	done
+}

@@ -148,3 +148,40 @@ sys.exit(1 if full else 0)' "$SOCK"
 	events .stopped | jq -e '.data.frames_accepted == 40000 and
 	    .data.connections_refused >= 299'
 }
+
+@test "stdout stalled: a partial frame waits without a frame timeout" {
+	start_daemon_stalled --rate-limit 0 --frame-timeout 1s
+	# connection A: half a frame, read before the stall; the rest once
+	# $T/go exists
+	python3 - "$SOCK" "$T/go" <<'PY' &
+import os, socket, struct, sys, time
+def t(s):
+    b = s.encode()
+    return bytes([0x60 + len(b)]) + b
+body = (b"\xa5" + t("content_version") + b"\x19\x01\x00" + t("probe_source") +
+        t("process.exited") + t("guest_pid") + b"\x07" + t("guest_comm") + t("a") +
+        t("guest_monotonic_ns") + b"\x01")
+frame = struct.pack("<I", len(body)) + body
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.sendall(frame[:10])
+while not os.path.exists(sys.argv[2]):
+    time.sleep(0.05)
+s.sendall(frame[10:])
+time.sleep(0.5)
+PY
+	apid=$!
+	sleep 0.3
+	# connection B: a flood that fills the pipe and the channel
+	"$CTL" emit --uds "$SOCK" --count 40000 2>/dev/null &
+	epid=$!
+	sleep 3         # three frame timeouts long, with nothing read
+	resume_reading
+	touch "$T/go"
+	wait "$epid"
+	wait "$apid"
+	sleep 0.5
+	stop_stalled
+	[ "$(count_events .process.exited)" -eq 1 ]
+	events .stopped | jq -e '.data.rejected_by_reason.frame_timeout == 0'
+}
