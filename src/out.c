@@ -86,20 +86,19 @@ write_span(struct out *o, size_t off, size_t end)
 
 	while (off + done < end) {
 		uint64_t t0 = mono_ns(), dt;
-		int waited = 0;
 		ssize_t n;
 
-		/* not writable now: everything until it is counts as blocked */
-		if (poll(&p, 1, 0) == 0) {
-			waited = 1;
+		/* a blocking write into a full pipe waits inside write(); an
+		 * unhindered one takes microseconds: the slow ones are the
+		 * blocked time (one syscall per write, no probing poll) */
+		n = write(o->fd, o->q.p + off + done, end - off - done);
+		if (n < 0 && errno == EAGAIN) {
+			/* a non-blocking stdout (inherited so): wait here */
 			while (poll(&p, 1, -1) < 0 && errno == EINTR)
 				;
 		}
-		/* a blocking write into a nearly full pipe also waits inside
-		 * write(); an unhindered one takes microseconds */
-		n = write(o->fd, o->q.p + off + done, end - off - done);
 		dt = mono_ns() - t0;
-		if (waited || dt > OUT_SLOW_WRITE_NS)
+		if (dt > OUT_SLOW_WRITE_NS)
 			*o->blocked_ns += dt;
 		if (n > 0) {
 			done += (size_t)n;
