@@ -1,9 +1,10 @@
 /*
  * conn.h - intake: the listening socket and the guest connections. Accept
  * with SO_PEERCRED admission, read, reassemble, decode strictly, hold the
- * partial-frame deadline and the guest rate limit. It builds no events: what
- * happens is reported through struct intake_ops, and the caller (the loop)
- * turns it into events and counters.
+ * partial-frame deadline and the guest rate limit. It runs in the receiver
+ * process and builds no events: what happens is reported through struct
+ * intake_ops, which the receiver turns into records (channel.c) and the
+ * monitor's loop, from those records, into events and counters.
  */
 #ifndef CONN_H
 #define CONN_H

@@ -94,7 +94,7 @@ int
 envelope_scan(const char *line, size_t n, struct envelope *e)
 {
 	const char *end = line + n, *p, *sig_start;
-	char idbuf[64], want[64], src[160], ts[40], spec[8];
+	char idbuf[64], want[24], *d, src[160], ts[40], spec[8];
 	uint64_t idseq;
 
 	memset(e, 0, sizeof(*e));
@@ -145,9 +145,14 @@ envelope_scan(const char *line, size_t n, struct envelope *e)
 	    text(&p, end, e->type, sizeof(e->type)) != 0 || e->type[0] == '\0' ||
 	    p != end - 1)
 		return -1;
-	/* id is <streamid>-<sequence without padding> */
+	/* id is <streamid>-<sequence without padding>; no printf per line */
 	idseq = e->seq;
-	snprintf(want, sizeof(want), "%s-%llu", e->streamid,
-	    (unsigned long long)idseq);
-	return strcmp(idbuf, want) == 0 ? 0 : -1;
+	d = want + sizeof(want) - 1;
+	*d = '\0';
+	do {
+		*--d = (char)('0' + idseq % 10);
+		idseq /= 10;
+	} while (idseq > 0);
+	return strncmp(idbuf, e->streamid, 32) == 0 && idbuf[32] == '-' &&
+	    strcmp(idbuf + 33, d) == 0 ? 0 : -1;
 }

@@ -1,12 +1,14 @@
 /*
- * loop.c - the daemon: one thread, one poll() loop, absolute monotonic
+ * loop.c - the monitor: one thread, one poll() loop, absolute monotonic
  * deadlines, no wake-ups except for a due deadline.
  *
  * Each iteration: fire due timers (which yields the next deadline), write
- * pending output (blocking: a full stdout stalls us, so we stop reading
- * guests), sleep until an fd is ready or that deadline, then handle
- * signals, accept, read, and probe fds, in that order. What the intake and
- * the probes report becomes events here; nothing else builds lines.
+ * pending output (blocking: a full stdout stalls us, so we stop reading the
+ * receiver's records and it stops reading guests), sleep until an fd is
+ * ready or that deadline, then handle signals, the receiver's records and
+ * probe fds, in that order. What the intake reports (through the records,
+ * as intake_ops calls) and what the probes report becomes events here;
+ * nothing else builds lines.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -165,7 +167,7 @@ emit_summary(struct loop *L, uint64_t now)
 	emit(L, EVENT_FRAMES_REJECTED, summary_take(&L->rep, now));
 }
 
-/* ---- what the intake reports ---- */
+/* ---- what the intake reports (in the receiver, through its records) ---- */
 
 static void
 conn_event(struct loop *L, const struct conn *c, const char *type,
