@@ -94,7 +94,7 @@ int
 envelope_scan(const char *line, size_t n, struct envelope *e)
 {
 	const char *end = line + n, *p, *sig_start;
-	char idbuf[64], want[24], *d, src[160], ts[40], spec[8];
+	char idbuf[64] = { 0 }, want[24], *d, src[160], ts[40], spec[8];
 	uint64_t idseq;
 
 	memset(e, 0, sizeof(*e));
@@ -153,6 +153,6 @@ envelope_scan(const char *line, size_t n, struct envelope *e)
 		*--d = (char)('0' + idseq % 10);
 		idseq /= 10;
 	} while (idseq > 0);
-	return strncmp(idbuf, e->streamid, 32) == 0 && idbuf[32] == '-' &&
-	    strcmp(idbuf + 33, d) == 0 ? 0 : -1;
+	return strlen(idbuf) > 33 && strncmp(idbuf, e->streamid, 32) == 0 &&
+	    idbuf[32] == '-' && strcmp(idbuf + 33, d) == 0 ? 0 : -1;
 }

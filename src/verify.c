@@ -592,7 +592,7 @@ verify_print(struct verify *v, int rc, const char *line, size_t n,
 		return;
 	if (st != NULL && st->pending.p == NULL)
 		buf_init(&st->pending, 4096, VERIFY_PENDING_MAX);
-	if (rc == VERIFY_PENDING) {
+	if (rc == VERIFY_PENDING && st != NULL) {
 		if (st->pending_lost || buf_add(&st->pending, line, n) != 0 ||
 		    buf_addc(&st->pending, '\n') != 0) {
 			if (!st->pending_lost)
