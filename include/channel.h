@@ -78,7 +78,6 @@ struct chan_writer {
 };
 
 void chan_writer_init(struct chan_writer *w, size_t max);
-void chan_writer_free(struct chan_writer *w);
 /* The intake_ops that append to w (ctx is the writer). */
 extern const struct intake_ops chan_writer_ops;
 /* Write the whole batch to w->flush_fd, waiting while it is full (the

@@ -85,7 +85,6 @@ struct intake {
 /* Size the tables once; nothing is allocated after this. */
 void intake_init(struct intake *in, const struct intake_config *cfg,
     int listen_fd, const struct intake_ops *ops, void *ctx, uint64_t now);
-void intake_free(struct intake *in);
 
 /* The listening fd to poll now: -1 while accepts are paused. */
 int intake_listen_fd(const struct intake *in, uint64_t now);
@@ -101,9 +100,6 @@ ssize_t intake_read(struct intake *in, struct conn *c, uint64_t now);
  * reading is 0, under backpressure, partial frames wait without a clock).
  * Returns the next deadline the intake needs (monotonic ns), 0 if none. */
 uint64_t intake_timers(struct intake *in, uint64_t now, int reading);
-
-/* 1 when some connection has bytes waiting that were not read yet. */
-int intake_unread_waiting(const struct intake *in);
 
 /*
  * Shutdown: read what the guests have already sent until the sockets stay

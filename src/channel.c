@@ -84,12 +84,6 @@ chan_write_all(struct chan_writer *w)
 	w->out.len = 0;
 }
 
-void
-chan_writer_free(struct chan_writer *w)
-{
-	buf_free(&w->out);
-}
-
 /* Start a record of len bytes in w->rec; rec_end() appends it. */
 static uint8_t *
 rec_begin(struct chan_writer *w, enum chan_type type, size_t len)

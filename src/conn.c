@@ -8,7 +8,6 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -52,26 +51,6 @@ conn_close(struct intake *in, struct conn *c, const char *reason, uint64_t now)
 	close(c->fd);
 	c->fd = -1;
 	wire_reasm_free(&c->reasm);
-}
-
-void
-intake_free(struct intake *in)
-{
-	size_t i;
-
-	for (i = 0; i < in->nconns; i++)
-		if (in->conns[i].fd >= 0) {
-			close(in->conns[i].fd);
-			wire_reasm_free(&in->conns[i].reasm);
-		}
-	if (in->reserve_fd >= 0)
-		close(in->reserve_fd);
-	in->reserve_fd = -1;
-	free(in->conns);
-	free(in->rbuf);
-	in->conns = NULL;
-	in->rbuf = NULL;
-	in->nconns = 0;
 }
 
 int
@@ -326,21 +305,6 @@ intake_timers(struct intake *in, uint64_t now, int reading)
 	if (in->accept_pause_until > now)
 		next = earlier(next, in->accept_pause_until);
 	return next;
-}
-
-int
-intake_unread_waiting(const struct intake *in)
-{
-	size_t i;
-
-	for (i = 0; i < in->nconns; i++) {
-		int avail = 0;
-
-		if (in->conns[i].fd >= 0 &&
-		    ioctl(in->conns[i].fd, FIONREAD, &avail) == 0 && avail > 0)
-			return 1;
-	}
-	return 0;
 }
 
 void

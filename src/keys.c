@@ -315,25 +315,22 @@ check_secret_file(const char *path, const struct stat *st, char *err,
 	return 0;
 }
 
-int
-keys_load_file(const char *path, enum key_alg alg, struct key *k, char *err,
-    size_t errlen)
+/*
+ * The secret-key rules on a file already read (its fstat st, its parsed
+ * text t, which points into the text read): what the file is first (a public key is refused as
+ * one, never with advice to make it private), then who may read it, then
+ * the key itself. 0, or an exit code with err set.
+ */
+static int
+load_secret(const char *path, const struct stat *st, const struct key_text *t,
+    enum key_alg alg, struct key *k, char *err, size_t errlen)
 {
-	struct key_text t;
-	struct stat st;
-	char *text, why[400];
-	size_t n;
+	char why[400];
 	int rc;
 
-	memset(k, 0, sizeof(*k));
-	if ((rc = read_key_file(path, &text, &n, &st, err, errlen)) != 0)
-		return rc;
-	/* what the file is comes first: a public key is refused as one,
-	 * never with advice to make it private */
-	rc = key_text_parse(text, n, &t, why, sizeof(why));
-	if (rc == 0)
-		rc = key_text_check_secret(&t, alg, why, sizeof(why));
-	if (rc == 0 && !t.typed && ends_with(path, ".pub") && (st.st_mode & 077)) {
+	rc = key_text_check_secret(t, alg, why, sizeof(why));
+	if (rc == 0 && !t->typed && ends_with(path, ".pub") &&
+	    (st->st_mode & 077)) {
 		snprintf(why, sizeof(why), "this looks like a public key (a .pub "
 		    "file readable by others): the daemon signs with the secret "
 		    "key; pass the matching .key file");
@@ -341,13 +338,48 @@ keys_load_file(const char *path, enum key_alg alg, struct key *k, char *err,
 	}
 	if (rc != 0) {
 		snprintf(err, errlen, "key file %s: %s", path, why);
-		goto out;
+		return rc;
 	}
-	if ((rc = check_secret_file(path, &st, err, errlen)) != 0)
-		goto out;
-	if ((rc = key_text_decode(&t, alg, k, why, sizeof(why))) != 0)
+	if ((rc = check_secret_file(path, st, err, errlen)) != 0)
+		return rc;
+	if ((rc = key_text_decode(t, alg, k, why, sizeof(why))) != 0)
 		snprintf(err, errlen, "key file %s: %s", path, why);
-out:
+	return rc;
+}
+
+/* Read path and parse its first line. 0 with *text (guarded memory, the
+ * caller frees it) or an exit code with err set. */
+static int
+read_typed(const char *path, char **text, size_t *n, struct stat *st,
+    struct key_text *t, char *err, size_t errlen)
+{
+	char why[400];
+	int rc;
+
+	if ((rc = read_key_file(path, text, n, st, err, errlen)) != 0)
+		return rc;
+	if ((rc = key_text_parse(*text, *n, t, why, sizeof(why))) != 0) {
+		snprintf(err, errlen, "key file %s: %s", path, why);
+		sodium_free(*text);
+		*text = NULL;
+	}
+	return rc;
+}
+
+int
+keys_load_file(const char *path, enum key_alg alg, struct key *k, char *err,
+    size_t errlen)
+{
+	struct key_text t;
+	struct stat st;
+	char *text;
+	size_t n;
+	int rc;
+
+	memset(k, 0, sizeof(*k));
+	if ((rc = read_typed(path, &text, &n, &st, &t, err, errlen)) != 0)
+		return rc;
+	rc = load_secret(path, &st, &t, alg, k, err, errlen);
 	sodium_free(text);
 	return rc;
 }
@@ -619,24 +651,22 @@ keys_load_any(const char *path, enum key_alg bare_alg, struct key *k,
 	int rc;
 
 	memset(k, 0, sizeof(*k));
-	if ((rc = read_key_file(path, &text, &n, &st, err, errlen)) != 0)
+	if ((rc = read_typed(path, &text, &n, &st, &t, err, errlen)) != 0)
 		return rc;
-	rc = key_text_parse(text, n, &t, why, sizeof(why));
-	if (rc == 0 && t.is_public) {
+	if (t.is_public) {
 		rc = keys_parse_public(text, n, k->pk, why, sizeof(why));
+		if (rc != 0)
+			snprintf(err, errlen, "%s: %s", path, why);
 		k->alg = ALG_ED25519;
 		keys_kid(ALG_ED25519, k->pk, sizeof(k->pk), k->kid,
 		    sizeof(k->kid));
+	} else {
+		/* a secret key: under the secret key rules, read once */
+		rc = load_secret(path, &st, &t, t.typed ? t.alg : bare_alg, k,
+		    err, errlen);
 	}
 	sodium_free(text);
-	if (rc != 0) {
-		snprintf(err, errlen, "%s: %s", path, why);
-		return rc;
-	}
-	if (t.is_public)
-		return 0;
-	/* a secret key: under the secret key rules */
-	return keys_load_file(path, t.typed ? t.alg : bare_alg, k, err, errlen);
+	return rc;
 }
 
 void
