@@ -32,6 +32,7 @@ struct config {
 	int chain;                      /* --sign-mode chain (SPEC section 12) */
 	uint64_t seal_every;            /* lines */
 	uint64_t seal_interval_ms;
+	uint64_t coalesce_ms;           /* receiver: hold busy guests this long */
 	enum log_level log_level;
 	int sandbox;                    /* receiver confined (--sandbox seccomp) */
 	struct probe_config probes;     /* host probes (SPEC section 8) */

@@ -17,6 +17,7 @@
 
 #define CONN_MAX_PEER_UIDS 16
 #define CONN_MAX 64             /* --max-connections ceiling */
+#define INTAKE_READ_CHUNK ((size_t)64 * 1024)  /* one read() from a guest */
 
 struct conn {
 	int fd;                 /* -1: slot free */

@@ -17,7 +17,6 @@
 #include "util.h"
 
 #define MS 1000000ull
-#define READ_CHUNK ((size_t)64 * 1024)
 #define ACCEPT_BATCH 64
 #define ACCEPT_PAUSE_NS (100 * MS)
 #define ACCEPT_LOG_EVERY_NS (10000 * MS)
@@ -37,7 +36,7 @@ intake_init(struct intake *in, const struct intake_config *cfg, int listen_fd,
 	in->conns = xmalloc(in->nconns * sizeof(*in->conns));
 	for (i = 0; i < in->nconns; i++)
 		in->conns[i].fd = -1;
-	in->rbuf = xmalloc(READ_CHUNK);
+	in->rbuf = xmalloc(INTAKE_READ_CHUNK);
 	/* a spare fd, given up when the table is full so that what waits in
 	 * the backlog can still be accepted and refused (and counted) */
 	in->reserve_fd = fcntl(listen_fd, F_DUPFD_CLOEXEC, 3);
@@ -231,7 +230,7 @@ feed(struct intake *in, struct conn *c, size_t n, uint64_t now, uint64_t real)
 ssize_t
 intake_read(struct intake *in, struct conn *c, uint64_t now)
 {
-	ssize_t n = read(c->fd, in->rbuf, READ_CHUNK);
+	ssize_t n = read(c->fd, in->rbuf, INTAKE_READ_CHUNK);
 
 	if (n < 0) {
 		char q[96];

@@ -40,6 +40,7 @@ hostev_started(const struct config *cfg, const char *listen_path)
 	    "line"));
 	json_object_set_new(o, "seal_every", jcs_u64(cfg->seal_every));
 	json_object_set_new(o, "seal_interval_ms", jcs_u64(cfg->seal_interval_ms));
+	json_object_set_new(o, "coalesce_ms", jcs_u64(cfg->coalesce_ms));
 	json_object_set_new(o, "sigalg", json_string(keys_alg_name(cfg->key.alg)));
 	json_object_set_new(o, "sigkid", cfg->key.alg == ALG_OFF ? json_null() :
 	    json_string(cfg->key.kid));

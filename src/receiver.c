@@ -34,7 +34,7 @@
  * shorter than the key names a frame must carry), rejections are merged,
  * and connection records are few: read (64 KiB at most) only with room
  * for all of one read */
-#define RX_READ_ROOM ((size_t)64 * 1024 + 8192)
+#define RX_READ_ROOM (INTAKE_READ_CHUNK + 8192)
 #define RX_DRAIN_NS (250 * MS)
 #define RX_DRAIN_QUIET_NS (20 * MS)
 #define RX_LISTEN_FD 3
@@ -46,6 +46,9 @@ struct rx {
 	struct chan_writer w;
 	struct pollfd pfd[2 + CONN_MAX];
 	uint64_t bytes_sent;            /* bytes_received last reported */
+	uint64_t coalesce_ns;           /* --coalesce; 0: every frame at once */
+	uint64_t hold_until;            /* monotonic ns; guests unread before */
+	uint64_t last_read;             /* monotonic ns of the last bytes read */
 };
 
 /* Write what the channel takes now; keep the rest for later. */
@@ -102,12 +105,56 @@ drain_and_exit(struct rx *R)
 	_exit(0);
 }
 
+/*
+ * Coalescing (--coalesce D). A read that comes less than D after the one
+ * before starts a hold: the guests are not polled for D, what they send
+ * meanwhile waits in the socket, and one wake-up of each process serves all
+ * of it. When the hold ends we look once without waiting: bytes there mean
+ * the stream is still busy (read them, hold again); none mean it went quiet,
+ * and the next frame is read the moment it comes. Holds are for light,
+ * frequent traffic: a rate that would queue COALESCE_MAX_HELD bytes within
+ * D is read without pauses, so a hold never fills the socket and stalls a
+ * busy guest. A partial frame's deadline ends a hold: the frame timeout
+ * stays what the guest was promised.
+ */
+#define COALESCE_MAX_HELD 4096
+
+static void
+coalesce_after_read(struct rx *R, uint64_t now, uint64_t bytes, int look)
+{
+	uint64_t since = now - R->last_read;
+
+	if (R->coalesce_ns == 0)
+		return;
+	if (bytes == 0) {
+		if (look)
+			R->hold_until = 0;
+		return;
+	}
+	R->hold_until = (look || since < R->coalesce_ns) &&
+	    bytes * R->coalesce_ns < COALESCE_MAX_HELD * (since ? since : 1) ?
+	    now + R->coalesce_ns : 0;
+	R->last_read = now;
+}
+
+static int
+poll_timeout(uint64_t deadline, uint64_t now)
+{
+	uint64_t ms;
+
+	if (deadline == 0)
+		return -1;
+	ms = deadline > now ? (deadline - now + MS - 1) / MS : 0;
+	return ms > 86400000 ? 86400000 : (int)ms;
+}
+
 static void
 serve(struct rx *R)
 {
 	for (;;) {
-		uint64_t now = mono_ns(), deadline, ms;
-		int room, timeout, n;
+		uint64_t now = mono_ns(), deadline;
+		int room, holding, look, n;
+		uint64_t bytes = 0;
 		size_t i, np = 2;
 
 		batch_close(R);
@@ -117,21 +164,24 @@ serve(struct rx *R)
 		deadline = intake_timers(&R->in, now, room);
 		batch_close(R);
 		flush_some(&R->w);
+		if (R->hold_until != 0 && deadline != 0 && deadline <= R->hold_until)
+			R->hold_until = 0;
+		holding = R->hold_until > now;
+		look = R->hold_until != 0 && !holding;
+		if (holding && (deadline == 0 || R->hold_until < deadline))
+			deadline = R->hold_until;
 		R->pfd[0] = (struct pollfd){ .fd = RX_CHAN_FD, .events = POLLIN |
 		    (R->w.out.len ? POLLOUT : 0) };
 		R->pfd[1] = (struct pollfd){ .fd = intake_listen_fd(&R->in, now),
 		    .events = POLLIN };
 		for (i = 0; i < R->in.nconns; i++)
-			R->pfd[np++] = (struct pollfd){ .fd = room ?
+			R->pfd[np++] = (struct pollfd){ .fd = room && !holding ?
 			    R->in.conns[i].fd : -1, .events = POLLIN };
-		timeout = -1;
-		if (deadline) {
-			ms = deadline > now ? (deadline - now + MS - 1) / MS : 0;
-			timeout = ms > 86400000 ? 86400000 : (int)ms;
-		}
-		n = poll(R->pfd, np, timeout);
-		if (n <= 0)
+		n = poll(R->pfd, np, look ? 0 : poll_timeout(deadline, now));
+		if (n <= 0) {
+			coalesce_after_read(R, now, 0, look);
 			continue;
+		}
 		now = mono_ns();
 		if (R->pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) {
 			char cmd;
@@ -147,10 +197,15 @@ serve(struct rx *R)
 		for (i = 0; i < R->in.nconns; i++) {
 			struct conn *c = &R->in.conns[i];
 			struct pollfd *p = &R->pfd[2 + i];
+			ssize_t r;
 
-			if (p->revents && c->fd >= 0 && p->fd == c->fd)
-				intake_read(&R->in, c, now);
+			if (!p->revents || c->fd < 0 || p->fd != c->fd)
+				continue;
+			r = intake_read(&R->in, c, now);
+			if (r > 0)
+				bytes += (uint64_t)r;
 		}
+		coalesce_after_read(R, now, bytes, look);
 	}
 }
 
@@ -217,6 +272,7 @@ receiver_main(struct config *cfg, int listen_fd, int chan_fd, pid_t monitor)
 	}
 	intake_init(&the_rx.in, &cfg->intake, RX_LISTEN_FD, &chan_writer_ops,
 	    &the_rx.w, mono_ns());
+	the_rx.coalesce_ns = cfg->coalesce_ms * MS;
 	serve(&the_rx);
 	_exit(0);
 }
