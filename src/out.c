@@ -114,13 +114,17 @@ write_span(struct out *o, size_t off, size_t end)
 }
 
 /* A write failed after part of a line went out: cut a regular file back
- * to the last whole line, so the output never ends inside a line. */
+ * to the last whole line, so the output never ends inside a line. The
+ * file offset is found only now (our writes moved it by written), so a
+ * write that succeeds costs no lseek. */
 static void
-cut_back(struct out *o, off_t start, size_t off, size_t written)
+cut_back(struct out *o, size_t off, size_t written)
 {
 	const char *p = o->q.p + off;
 	size_t keep = written;
 	int e = errno;
+	off_t end = lseek(o->fd, 0, SEEK_CUR);
+	off_t start = end >= (off_t)written ? end - (off_t)written : -1;
 
 	while (keep > 0 && p[keep - 1] != '\n')
 		keep--;
@@ -138,12 +142,11 @@ out_flush(struct out *o)
 
 	while (off < o->q.len) {
 		size_t end = chunk_end(o, off), n;
-		off_t start = o->is_file ? lseek(o->fd, 0, SEEK_CUR) : -1;
 
 		n = write_span(o, off, end);
 		if (off + n < end) {
 			if (o->is_file)
-				cut_back(o, start, off, n);
+				cut_back(o, off, n);
 			return -1;
 		}
 		off = end;
