@@ -42,13 +42,13 @@ struct event_ctx {
 	char run_id[EVENT_ID_MAX + 1];
 	char spec_hash[80];             /* "" when not given: null */
 	char streamid[33];
+	size_t streamid_len;
 	uint64_t seq;                   /* of the last event written */
 	const struct key *key;          /* NULL: unsigned */
 	struct buf attr_head;           /* "cell_id":"C" */
 	struct buf attr_tail;           /* "run_id":"R","spec_signature_hash":X */
 	struct buf env_tail;            /* ,"sigalg".. "source".. "streamid":".." */
 	struct buf msg;                 /* scratch: the signed bytes */
-	struct buf data;                /* scratch: canonical data object */
 	/* sealed chain signing (SPEC section 12) */
 	int chain_mode;
 	unsigned char chain[32];        /* of the last line written */

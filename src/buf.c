@@ -12,7 +12,10 @@
 void
 buf_init(struct buf *b, size_t initial, size_t max)
 {
-	b->p = xmalloc(initial);
+	/* cap never exceeds max: the inline appends check only cap */
+	if (initial > max)
+		initial = max;
+	b->p = xmalloc(initial ? initial : 1);
 	b->len = 0;
 	b->cap = initial;
 	b->max = max;
@@ -27,34 +30,21 @@ buf_free(struct buf *b)
 }
 
 int
-buf_add(struct buf *b, const void *p, size_t n)
+buf_grow(struct buf *b, size_t n)
 {
+	size_t c = b->cap ? b->cap : 64;
+
 	if (n > b->max - b->len)
 		return -1;
-	if (b->len + n > b->cap) {
-		size_t c = b->cap ? b->cap : 64;
-
-		while (c < b->len + n)
-			c = c > b->max / 2 ? b->max : c * 2;
+	while (c < b->len + n)
+		c = c > b->max / 2 ? b->max : c * 2;
+	if (c > b->max)
+		c = b->max;
+	if (c > b->cap) {
 		b->p = xrealloc(b->p, c);
 		b->cap = c;
 	}
-	if (n > 0)
-		memcpy(b->p + b->len, p, n);
-	b->len += n;
 	return 0;
-}
-
-int
-buf_adds(struct buf *b, const char *s)
-{
-	return buf_add(b, s, strlen(s));
-}
-
-int
-buf_addc(struct buf *b, char c)
-{
-	return buf_add(b, &c, 1);
 }
 
 int

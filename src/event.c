@@ -65,6 +65,7 @@ event_init(struct event_ctx *e, const char *cell_id, const char *run_id,
 		randombytes_buf(rnd, sizeof(rnd));
 		hex_encode(rnd, sizeof(rnd), e->streamid);
 	}
+	e->streamid_len = strlen(e->streamid);
 	e->key = key != NULL && (key->alg == ALG_ED25519 || key->alg == ALG_HMAC) ?
 	    key : NULL;
 
@@ -99,7 +100,6 @@ event_init(struct event_ctx *e, const char *cell_id, const char *run_id,
 	buf_adds(&e->env_tail, "\"");
 
 	buf_init(&e->msg, 4096, 1 << 24);
-	buf_init(&e->data, 4096, 1 << 24);
 	buf_init(&e->sealed, 256, 1 << 24);
 }
 
@@ -118,19 +118,20 @@ event_free(struct event_ctx *e)
 	buf_free(&e->attr_tail);
 	buf_free(&e->env_tail);
 	buf_free(&e->msg);
-	buf_free(&e->data);
 	buf_free(&e->sealed);
 }
 
-static char *
-u64_dec(uint64_t v, char *end)
+/* Append v in decimal. */
+static int
+add_u64(struct buf *b, uint64_t v)
 {
-	*--end = '\0';
+	char num[20], *p = num + sizeof(num);
+
 	do {
-		*--end = (char)('0' + v % 10);
+		*--p = (char)('0' + v % 10);
 		v /= 10;
 	} while (v);
-	return end;
+	return buf_add(b, p, (size_t)(num + sizeof(num) - p));
 }
 
 /* The line size rule and the commit, shared by both modes. */
@@ -191,27 +192,32 @@ finish_chained(struct event_ctx *e, const char *type, size_t head_len,
 	return rc;
 }
 
-/* Wrap e->data into a full line appended to out. */
+/* Start e->msg, the event without sig (and chain): the data object is
+ * written into it directly, then finish() adds the envelope. */
 static int
-finish(struct event_ctx *e, const char *type, uint64_t time_ns, struct buf *out)
+msg_begin(struct event_ctx *e)
 {
-	char num[24], seq[21], ts[31], sig[SIGN_MAX_TEXT + 1];
+	e->msg.len = 0;
+	return buf_adds(&e->msg, "{\"data\":");
+}
+
+/* Complete e->msg after its data and append the line to out; ts is the
+ * event's time as RFC 3339. */
+static int
+finish(struct event_ctx *e, const char *type, size_t type_len,
+    const char ts[30], struct buf *out)
+{
+	char seq[20], sig[SIGN_MAX_TEXT + 1];
 	uint64_t n = e->seq + 1, v;
 	size_t head_len, mark = out->len;
 	int i, rc = 0;
 
 	for (v = n, i = 19; i >= 0; i--, v /= 10)
 		seq[i] = (char)('0' + v % 10);
-	seq[20] = '\0';
-	rfc3339_ns(time_ns, ts);
-
-	e->msg.len = 0;
-	rc |= buf_adds(&e->msg, "{\"data\":");
-	rc |= buf_add(&e->msg, e->data.p, e->data.len);
 	rc |= buf_adds(&e->msg, ",\"datacontenttype\":\"application/json\",\"id\":\"");
-	rc |= buf_adds(&e->msg, e->streamid);
+	rc |= buf_add(&e->msg, e->streamid, e->streamid_len);
 	rc |= buf_addc(&e->msg, '-');
-	rc |= buf_adds(&e->msg, u64_dec(n, num + sizeof(num)));
+	rc |= add_u64(&e->msg, n);
 	rc |= buf_adds(&e->msg, "\",\"sequence\":\"");
 	rc |= buf_add(&e->msg, seq, 20);
 	rc |= buf_addc(&e->msg, '"');
@@ -220,7 +226,7 @@ finish(struct event_ctx *e, const char *type, uint64_t time_ns, struct buf *out)
 	rc |= buf_adds(&e->msg, ",\"time\":\"");
 	rc |= buf_add(&e->msg, ts, 30);
 	rc |= buf_adds(&e->msg, "\",\"type\":");
-	rc |= jcs_string(&e->msg, type, strlen(type));
+	rc |= jcs_string(&e->msg, type, type_len);
 	rc |= buf_addc(&e->msg, '}');
 	if (rc != 0)
 		return -1;
@@ -243,54 +249,56 @@ int
 event_guest(struct event_ctx *e, const struct wire_frame *f,
     uint64_t recv_real_ns, uint64_t connection, struct buf *out)
 {
-	char num[24], ts[31], type[sizeof(EVENT_TYPE_GUEST) + WIRE_MAX_TEXT];
-	struct buf *d = &e->data;
+	char ts[31], type[sizeof(EVENT_TYPE_GUEST) + WIRE_MAX_TEXT];
+	size_t sl = strlen(f->probe_source), tl = sizeof(EVENT_TYPE_GUEST) - 1;
+	struct buf *d = &e->msg;
 	int rc = 0;
 
 	rfc3339_ns(recv_real_ns, ts);
-	d->len = 0;
+	rc |= msg_begin(e);
 	/* sorted: cell_id connection content_version guest_comm
 	 * guest_monotonic_ns guest_pid host_received_at probe_source run_id
 	 * spec_signature_hash */
 	rc |= buf_addc(d, '{');
 	rc |= buf_add(d, e->attr_head.p, e->attr_head.len);
 	rc |= buf_adds(d, ",\"connection\":");
-	rc |= buf_adds(d, u64_dec(connection, num + sizeof(num)));
+	rc |= add_u64(d, connection);
 	rc |= buf_adds(d, ",\"content_version\":");
-	rc |= buf_adds(d, u64_dec(f->content_version, num + sizeof(num)));
+	rc |= add_u64(d, f->content_version);
 	rc |= buf_adds(d, ",\"guest_comm\":");
 	rc |= jcs_string(d, f->guest_comm, strlen(f->guest_comm));
 	/* a string: 64-bit values lose precision in jq and JavaScript */
 	rc |= buf_adds(d, ",\"guest_monotonic_ns\":\"");
-	rc |= buf_adds(d, u64_dec(f->guest_monotonic_ns, num + sizeof(num)));
+	rc |= add_u64(d, f->guest_monotonic_ns);
 	rc |= buf_adds(d, "\",\"guest_pid\":");
-	rc |= buf_adds(d, u64_dec(f->guest_pid, num + sizeof(num)));
+	rc |= add_u64(d, f->guest_pid);
 	rc |= buf_adds(d, ",\"host_received_at\":\"");
 	rc |= buf_add(d, ts, 30);
 	rc |= buf_adds(d, "\",\"probe_source\":");
-	rc |= jcs_string(d, f->probe_source, strlen(f->probe_source));
+	rc |= jcs_string(d, f->probe_source, sl);
 	rc |= buf_addc(d, ',');
 	rc |= buf_add(d, e->attr_tail.p, e->attr_tail.len);
 	rc |= buf_addc(d, '}');
 	if (rc != 0)
 		return -1;
 	/* the type per frame, without printf's cost */
-	memcpy(type, EVENT_TYPE_GUEST, sizeof(EVENT_TYPE_GUEST) - 1);
-	memcpy(type + sizeof(EVENT_TYPE_GUEST) - 1, f->probe_source,
-	    strlen(f->probe_source) + 1);
-	return finish(e, type, recv_real_ns, out);
+	memcpy(type, EVENT_TYPE_GUEST, tl);
+	memcpy(type + tl, f->probe_source, sl);
+	return finish(e, type, tl + sl, ts, out);
 }
 
 int
 event_json(struct event_ctx *e, const char *type, uint64_t time_real_ns,
     json_t *obj, struct buf *out)
 {
+	char ts[31];
+
 	json_object_set_new(obj, "cell_id", json_string(e->cell_id));
 	json_object_set_new(obj, "run_id", json_string(e->run_id));
 	json_object_set_new(obj, "spec_signature_hash", e->spec_hash[0] ?
 	    json_string(e->spec_hash) : json_null());
-	e->data.len = 0;
-	if (jcs_value(&e->data, obj) != 0)
+	rfc3339_ns(time_real_ns, ts);
+	if (msg_begin(e) != 0 || jcs_value(&e->msg, obj) != 0)
 		return -1;
-	return finish(e, type, time_real_ns, out);
+	return finish(e, type, strlen(type), ts, out);
 }

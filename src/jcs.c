@@ -145,6 +145,13 @@ int
 jcs_string(struct buf *b, const char *s, size_t n)
 {
 	static const char hx[] = "0123456789abcdef";
+	/* what RFC 8785 escapes: control characters, '"' and '\\' (a table:
+	 * every string of every line passes through here) */
+	static const unsigned char escaped[256] = {
+		[0x00] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+		[0x10] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+		['"'] = 1, ['\\'] = 1,
+	};
 	size_t i, run = 0;
 
 	if (buf_addc(b, '"') != 0)
@@ -154,7 +161,7 @@ jcs_string(struct buf *b, const char *s, size_t n)
 		char esc[7];
 		size_t elen = 2;
 
-		if (c >= 0x20 && c != '"' && c != '\\')
+		if (!escaped[c])
 			continue;
 		if (buf_add(b, s + run, i - run) != 0)
 			return -1;

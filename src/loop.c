@@ -84,6 +84,7 @@ struct loop {
 	int exit_code;
 	int stdout_failed;              /* nothing more can be written */
 	uint64_t last_seal;             /* monotonic ns of the last seal line */
+	uint64_t flushed_at;            /* monotonic ns a full queue was flushed */
 };
 
 /* A fatal condition after readiness: stop the loop, finish() cleans up. */
@@ -122,8 +123,10 @@ after_line(struct loop *L)
 		else if (L->ev.unsealed >= L->cfg->seal_every)
 			emit(L, EVENT_SEAL, hostev_seal(L->ev.unsealed));
 	}
-	if (out_full(&L->out))
+	if (out_full(&L->out)) {
 		flush_out(L);
+		L->flushed_at = mono_ns();
+	}
 }
 
 /* Queue one host-built event observed at real-time ns; obj is consumed.
@@ -212,11 +215,12 @@ on_frame(void *ctx, struct conn *c, const struct wire_frame *f, uint64_t real,
 	struct loop *L = ctx;
 	uint64_t silent_for;
 
-	(void)now;
 	L->st.frames_accepted++;
 	L->st.heartbeats += f->is_heartbeat != 0;
-	/* the clock, not the wake-up time: a flush may have blocked since */
-	if (ka_frame(&L->ka, mono_ns(), real, &silent_for)) {
+	/* now is when the records were read; a flush since may have blocked */
+	if (L->flushed_at > now)
+		now = L->flushed_at;
+	if (ka_frame(&L->ka, now, real, &silent_for)) {
 		/* at the frame's time: it is written just before that frame */
 		emit_at(L, EVENT_AGENT_RESUMED, real, hostev_resumed(silent_for));
 		log_msg(LOG_INFO, "agent resumed", "silent_for_ms=%llu",

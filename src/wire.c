@@ -48,9 +48,17 @@ wire_reason_name(enum wire_reason r)
 	return reason_names[r];
 }
 
-static const char *const builtin_sources[] = {
-	"process.spawned", "process.exited", "capability.denied",
-	"fs.inotify_fired", "net.connect_attempted", "agent.heartbeat",
+/* A name with its length: names are looked up for every frame. */
+struct named {
+	const char *s;
+	size_t n;
+};
+#define NAMED(s) { s, sizeof(s) - 1 }
+
+static const struct named builtin_sources[] = {
+	NAMED("process.spawned"), NAMED("process.exited"),
+	NAMED("capability.denied"), NAMED("fs.inotify_fired"),
+	NAMED("net.connect_attempted"), NAMED("agent.heartbeat"),
 };
 
 int
@@ -59,8 +67,8 @@ wire_source_known(const char *name, size_t len, const struct wire_sources *extra
 	size_t i;
 
 	for (i = 0; i < sizeof(builtin_sources) / sizeof(builtin_sources[0]); i++)
-		if (strlen(builtin_sources[i]) == len &&
-		    memcmp(builtin_sources[i], name, len) == 0)
+		if (builtin_sources[i].n == len &&
+		    memcmp(builtin_sources[i].s, name, len) == 0)
 			return 1;
 	for (i = 0; extra != NULL && i < extra->n; i++)
 		if (strlen(extra->name[i]) == len &&
@@ -237,9 +245,9 @@ enum field {
 	F_VERSION, F_SOURCE, F_PID, F_COMM, F_MONO, F_COUNT
 };
 
-static const char *const field_names[F_COUNT] = {
-	"content_version", "probe_source", "guest_pid", "guest_comm",
-	"guest_monotonic_ns",
+static const struct named fields[F_COUNT] = {
+	NAMED("content_version"), NAMED("probe_source"), NAMED("guest_pid"),
+	NAMED("guest_comm"), NAMED("guest_monotonic_ns"),
 };
 
 static int
@@ -248,7 +256,7 @@ field_lookup(const uint8_t *s, size_t n)
 	int i;
 
 	for (i = 0; i < F_COUNT; i++)
-		if (strlen(field_names[i]) == n && memcmp(field_names[i], s, n) == 0)
+		if (fields[i].n == n && memcmp(fields[i].s, s, n) == 0)
 			return i;
 	return -1;
 }
@@ -264,11 +272,11 @@ read_uint(struct dec *d, int field, uint64_t max, uint64_t *out)
 		return r;
 	if (it.k != IK_UINT) {
 		snprintf(msg, sizeof(msg), "%s is not an unsigned integer",
-		    field_names[field]);
+		    fields[field].s);
 		return fail(d, WIRE_WRONG_TYPE, msg);
 	}
 	if (it.u > max) {
-		snprintf(msg, sizeof(msg), "%s above %llu", field_names[field],
+		snprintf(msg, sizeof(msg), "%s above %llu", fields[field].s,
 		    (unsigned long long)max);
 		return fail(d, WIRE_INTEGER_OVERFLOW, msg);
 	}
@@ -288,17 +296,17 @@ read_text(struct dec *d, int field, char *out)
 		return r;
 	if (it.k != IK_TEXT) {
 		snprintf(msg, sizeof(msg), "%s is not a text string",
-		    field_names[field]);
+		    fields[field].s);
 		return fail(d, WIRE_WRONG_TYPE, msg);
 	}
 	if (it.slen > WIRE_MAX_TEXT) {
 		snprintf(msg, sizeof(msg), "%s is %zu bytes, limit %d",
-		    field_names[field], it.slen, WIRE_MAX_TEXT);
+		    fields[field].s, it.slen, WIRE_MAX_TEXT);
 		return fail(d, WIRE_TEXT_TOO_LONG, msg);
 	}
 	if (!utf8_valid(it.s, it.slen)) {
 		snprintf(msg, sizeof(msg), "%s is not valid UTF-8 or holds U+0000",
-		    field_names[field]);
+		    fields[field].s);
 		return fail(d, WIRE_INVALID_TEXT, msg);
 	}
 	memcpy(out, it.s, it.slen);
@@ -312,7 +320,8 @@ wire_decode(const uint8_t *body, size_t len, const struct wire_sources *extra,
 {
 	struct dec d = { body, len, 0, err };
 	struct item it;
-	struct { const uint8_t *s; size_t n; } keys[WIRE_MAX_KEYS];
+	struct { const uint8_t *s; size_t n; } unknown[WIRE_MAX_KEYS];
+	size_t nunknown = 0;
 	unsigned seen = 0;
 	uint64_t v, i, nkeys;
 	enum wire_reason r;
@@ -338,20 +347,26 @@ wire_decode(const uint8_t *body, size_t len, const struct wire_sources *extra,
 			return r;
 		if (it.k != IK_TEXT)
 			return fail(&d, WIRE_WRONG_TYPE, "map key is not a text string");
-		if (!utf8_valid(it.s, it.slen))
+		/* a known key is ASCII, and seen says whether it repeats:
+		 * only unknown keys need the UTF-8 check and the comparisons */
+		fi = field_lookup(it.s, it.slen);
+		if (fi < 0 && !utf8_valid(it.s, it.slen))
 			return fail(&d, WIRE_INVALID_TEXT,
 			    "map key is not valid UTF-8 or holds U+0000");
-		fi = field_lookup(it.s, it.slen);
 		if (i == 0 && fi != F_VERSION)
 			return fail(&d, WIRE_CONTENT_VERSION_NOT_FIRST,
 			    "first key is not content_version");
-		for (k = 0; k < i; k++)
-			if (keys[k].n == it.slen &&
-			    memcmp(keys[k].s, it.s, it.slen) == 0)
-				return fail(&d, WIRE_DUPLICATE_KEY, fi >= 0 ?
-				    field_names[fi] : "an unknown key repeats");
-		keys[i].s = it.s;
-		keys[i].n = it.slen;
+		if (fi >= 0 && (seen & (1u << fi)))
+			return fail(&d, WIRE_DUPLICATE_KEY, fields[fi].s);
+		for (k = 0; fi < 0 && k < nunknown; k++)
+			if (unknown[k].n == it.slen &&
+			    memcmp(unknown[k].s, it.s, it.slen) == 0)
+				return fail(&d, WIRE_DUPLICATE_KEY,
+				    "an unknown key repeats");
+		if (fi < 0) {
+			unknown[nunknown].s = it.s;
+			unknown[nunknown++].n = it.slen;
+		}
 
 		switch (fi) {
 		case F_VERSION:
@@ -397,7 +412,7 @@ wire_decode(const uint8_t *body, size_t len, const struct wire_sources *extra,
 		if (!(seen & (1u << fi))) {
 			char msg[64];
 
-			snprintf(msg, sizeof(msg), "%s is missing", field_names[fi]);
+			snprintf(msg, sizeof(msg), "%s is missing", fields[fi].s);
 			return fail(&d, WIRE_MISSING_FIELD, msg);
 		}
 	}
