@@ -2,6 +2,7 @@
  * envelope.c - the fast read of a daemon line's envelope (see
  * include/envelope.h).
  */
+#define _GNU_SOURCE         /* memrchr */
 #include <stdio.h>
 #include <string.h>
 
@@ -14,16 +15,16 @@ static const char *
 last(const char *p, size_t n, const char *s)
 {
 	size_t m = strlen(s);
-	const char *q;
+	const char *q, *end = p + n;
 
-	if (n < m)
-		return NULL;
-	for (q = p + n - m;; q--) {
-		if (*q == *s && memcmp(q, s, m) == 0)
+	/* from one candidate first byte to the one before it (memrchr
+	 * skips the rest many bytes at a time) */
+	while ((q = memrchr(p, *s, (size_t)(end - p))) != NULL) {
+		if ((size_t)(p + n - q) >= m && memcmp(q, s, m) == 0)
 			return q;
-		if (q == p)
-			return NULL;
+		end = q;
 	}
+	return NULL;
 }
 
 /* Expect the literal s at *p; advance past it. */
@@ -42,9 +43,15 @@ lit(const char **p, const char *end, const char *s)
 static int
 text(const char **p, const char *end, char *out, size_t cap)
 {
+	/* where an unescaped string ends or needs unescaping */
+	static const unsigned char stop[256] = {
+		[0x00] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+		[0x10] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+		['"'] = 1, ['\\'] = 1,
+	};
 	const char *q = *p;
 
-	while (q < end && *q != '"' && *q != '\\' && (unsigned char)*q >= 0x20)
+	while (q < end && !stop[(unsigned char)*q])
 		q++;
 	if (q == end || *q != '"' || (size_t)(q - *p) >= cap)
 		return -1;
