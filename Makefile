@@ -136,7 +136,12 @@ $(BUILD)/bench/sign-loop: bench/sign-loop.c
 	$(SAY) CC $@
 	$(Q)$(CC) -std=gnu11 -O2 $(PKG_CFLAGS) -o $@ $< $(PKG_LIBS)
 
-bench: all $(BUILD)/bench/sign-loop
+$(BUILD)/bench/event-loop: bench/event-loop.c $(BUILD)/libcellos.a
+	@mkdir -p $(@D)
+	$(SAY) CC $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+bench: all $(BUILD)/bench/sign-loop $(BUILD)/bench/event-loop
 	@python3 scripts/bench
 
 # The Debian package: dpkg-buildpackage, lintian, install, run, remove.
