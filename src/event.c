@@ -283,7 +283,7 @@ event_guest(struct event_ctx *e, const struct wire_frame *f,
 		return -1;
 	/* the type per frame, without printf's cost */
 	memcpy(type, EVENT_TYPE_GUEST, tl);
-	memcpy(type + tl, f->probe_source, sl);
+	memcpy(type + tl, f->probe_source, sl + 1);   /* with its NUL */
 	return finish(e, type, tl + sl, ts, out);
 }
 

@@ -61,6 +61,26 @@ utf8(void)
 	T_ASSERT(!utf8_valid((const uint8_t *)"\xed\xbf\xbf", 3));      /* surrogate */
 	T_ASSERT(!utf8_valid((const uint8_t *)"\x80", 1));
 	T_ASSERT(!utf8_valid((const uint8_t *)"a\0", 2));
+	/* the 8-byte ASCII steps: a NUL or a bad byte at every position of a
+	 * long run is still found, and a character after the run still checked */
+	{
+		uint8_t s[40];
+		size_t i;
+
+		memset(s, 'a', sizeof(s));
+		T_ASSERT(utf8_valid(s, sizeof(s)));
+		for (i = 0; i < sizeof(s); i++) {
+			s[i] = 0;
+			T_ASSERT(!utf8_valid(s, sizeof(s)));
+			s[i] = 0x80;
+			T_ASSERT(!utf8_valid(s, sizeof(s)));
+			s[i] = 'a';
+		}
+		memcpy(s + 17, "\xc3\xa9", 2);                 /* U+00E9 */
+		T_ASSERT(utf8_valid(s, sizeof(s)));
+		memcpy(s + 17, "\xc0\xa9", 2);                 /* overlong */
+		T_ASSERT(!utf8_valid(s, sizeof(s)));
+	}
 }
 
 static void
