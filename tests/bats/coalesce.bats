@@ -5,7 +5,8 @@
 # and a frame after a quiet spell is read at once; that without it every
 # frame is read as it comes; that a guest sending a lot is read without
 # pauses; that a partial frame's deadline ends a hold
-# (the frame timeout is not stretched); that frames within the rate limit
+# (the frame timeout is not stretched); that SIGTERM drains what a hold
+# left in the socket; that frames within the rate limit
 # are not refused for being read together; and the defaults and bounds.
 
 load helper
@@ -99,6 +100,20 @@ PY
 	[ "$(count_events .process.spawned)" -eq 3 ]
 	events .connection_closed | jq -e '.data.reason == "eof"'
 	events .stopped | jq -e '.data.rejected_by_reason.frame_timeout == 0'
+}
+
+@test "SIGTERM during a hold: what waits in the socket is drained" {
+	start_daemon --coalesce 1s
+	# 10 frames in 0.1 s, then the connection stays open: the last ones
+	# wait out a 1 s hold when SIGTERM comes
+	emit_n 10 --rate 100 --linger 2s &
+	epid=$!
+	sleep 0.4
+	stop_daemon
+	wait "$epid" || true
+	[ "$DSTATUS" -eq 0 ]
+	[ "$(count_events .process.spawned)" -eq 10 ]
+	events .stopped | jq -e '.data.frames_accepted == 10'
 }
 
 @test "frames within the rate limit are not refused for being read together" {
