@@ -14,6 +14,11 @@ load helper
 setup() { common_setup; }
 teardown() { common_teardown; }
 
+chain_daemon() { # ARGS...: a chain-mode daemon (one key per test)
+	[ -e "$T/k.key" ] || "$CTL" keygen "$T/k" >/dev/null
+	SIGN_ARGS="--signing-key $T/k.key --sign-mode chain" start_daemon "$@"
+}
+
 received_at_groups() {
 	events .process.spawned | jq -r .data.host_received_at | sort -u | wc -l
 }
@@ -49,9 +54,7 @@ received_at_groups() {
 }
 
 @test "a guest sending a lot is read without pauses" {
-	"$CTL" keygen "$T/k" >/dev/null
-	SIGN_ARGS="--signing-key $T/k.key --sign-mode chain" start_daemon \
-	    --rate-limit 0
+	chain_daemon --rate-limit 0
 	# one send() per frame, flat out: a hold here would fill the socket
 	# (small writes take a lot of its buffer) and stall the guest for
 	# every hold, visible as gaps between reads
@@ -126,16 +129,13 @@ PY
 }
 
 @test "chain mode coalesces by default, within the rate limit's bucket" {
-	"$CTL" keygen "$T/k" >/dev/null
-	SIGN_ARGS="--signing-key $T/k.key --sign-mode chain" start_daemon
+	chain_daemon
 	stop_daemon
 	events .started | jq -e '.data.coalesce_ms == 25'
-	SIGN_ARGS="--signing-key $T/k.key --sign-mode chain" start_daemon \
-	    --rate-limit 1000 --rate-burst 10
+	chain_daemon --rate-limit 1000 --rate-burst 10
 	stop_daemon
 	events .started | jq -e '.data.coalesce_ms == 10'
-	SIGN_ARGS="--signing-key $T/k.key --sign-mode chain" start_daemon \
-	    --coalesce 0
+	chain_daemon --coalesce 0
 	stop_daemon
 	events .started | jq -e '.data.coalesce_ms == 0'
 }
