@@ -47,7 +47,7 @@ HARDEN = -fstack-protector-strong -fPIE
 ifeq ($(findstring _FORTIFY_SOURCE,$(CPPFLAGS) $(CFLAGS)),)
 HARDEN += -D_FORTIFY_SOURCE=2
 endif
-ALL_CFLAGS = -std=gnu11 $(HARDEN) $(WARN) -Iinclude $(PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS)
+ALL_CFLAGS = -std=gnu11 $(HARDEN) $(WARN) $(PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now $(LDFLAGS)
 
 ifneq ($(SANITIZE),)
@@ -65,11 +65,30 @@ else
 Q = @
 SAY = @printf '  %-6s %s\n'
 endif
-LIB_SRCS = $(wildcard src/*.c)
+# One folder per program or process; the link lines below say which code
+# runs where. src/common is linked by all three programs; src/receiver is
+# the only code that reads guest bytes in the daemon (its own program);
+# src/signing holds keys and is linked by the monitor and the CLI only.
+COMMON_SRCS = $(wildcard src/common/*.c)
+RECEIVER_SRCS = $(wildcard src/receiver/*.c)
+SIGNING_SRCS = $(wildcard src/signing/*.c)
+MONITOR_SRCS = $(wildcard src/monitor/*.c)
+CLI_SRCS = $(wildcard src/cli/*.c)
+LIB_SRCS = $(COMMON_SRCS) $(RECEIVER_SRCS) $(SIGNING_SRCS) $(MONITOR_SRCS) \
+    $(CLI_SRCS)
 LIB_OBJS = $(LIB_SRCS:src/%.c=$(BUILD)/src/%.o)
+SRC_DIRS = src/common src/receiver src/signing src/monitor src/cli
+INCLUDES = $(SRC_DIRS:%=-I%)
 UNIT_SRCS = $(wildcard tests/unit/*.c)
 UNIT_OBJS = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%.o)
 PROGS = bin/cellos-telemetryd bin/cellos-telemetry
+
+lib = $(BUILD)/lib$(1).a
+COMMON = $(call lib,common)
+RECEIVER = $(call lib,receiver)
+SIGNING = $(call lib,signing)
+MONITOR = $(call lib,monitor)
+CLI = $(call lib,cli)
 
 all: $(PROGS)
 
@@ -83,28 +102,40 @@ $(BUILD)/.flags: FORCE
 $(BUILD)/src/%.o: src/%.c $(BUILD)/.flags
 	@mkdir -p $(@D)
 	$(SAY) CC $<
-	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+	$(Q)$(CC) $(ALL_CFLAGS) $(INCLUDES) -MMD -MP -c -o $@ $<
 
 $(BUILD)/cmd/%.o: cmd/%.c $(BUILD)/.flags
 	@mkdir -p $(@D)
 	$(SAY) CC $<
-	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+	$(Q)$(CC) $(ALL_CFLAGS) $(INCLUDES) -MMD -MP -c -o $@ $<
 
 $(BUILD)/tests/%.o: tests/unit/%.c $(BUILD)/.flags
 	@mkdir -p $(@D)
 	$(SAY) CC $<
-	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit -MMD -MP -c -o $@ $<
+	$(Q)$(CC) $(ALL_CFLAGS) $(INCLUDES) -Itests/unit -MMD -MP -c -o $@ $<
 
-$(BUILD)/libcellos.a: $(LIB_OBJS)
+$(COMMON): $(COMMON_SRCS:src/%.c=$(BUILD)/src/%.o)
+$(RECEIVER): $(RECEIVER_SRCS:src/%.c=$(BUILD)/src/%.o)
+$(SIGNING): $(SIGNING_SRCS:src/%.c=$(BUILD)/src/%.o)
+$(MONITOR): $(MONITOR_SRCS:src/%.c=$(BUILD)/src/%.o)
+$(CLI): $(CLI_SRCS:src/%.c=$(BUILD)/src/%.o)
+$(COMMON) $(RECEIVER) $(SIGNING) $(MONITOR) $(CLI):
 	$(SAY) AR $@
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-bin/%: $(BUILD)/cmd/%.o $(BUILD)/libcellos.a
+# What each program links, and so what code can ever run in it.
+bin/cellos-telemetryd: $(BUILD)/cmd/cellos-telemetryd.o $(MONITOR) $(RECEIVER) $(SIGNING) $(COMMON)
 	@mkdir -p bin
 	$(SAY) LD $@
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(BUILD)/unit-tests: $(UNIT_OBJS) $(BUILD)/libcellos.a
+bin/cellos-telemetry: $(BUILD)/cmd/cellos-telemetry.o $(CLI) $(SIGNING) $(RECEIVER) $(COMMON)
+	@mkdir -p bin
+	$(SAY) LD $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+UNIT_LIBS = $(CLI) $(MONITOR) $(RECEIVER) $(SIGNING) $(COMMON)
+$(BUILD)/unit-tests: $(UNIT_OBJS) $(UNIT_LIBS)
 	$(SAY) LD $@
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
@@ -119,10 +150,10 @@ demo: all
 # libFuzzer targets call the production code; see scripts/fuzz.
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS = fuzz_wire fuzz_jcs fuzz_verify
-FUZZ_FLAGS = -std=gnu11 -g -O1 -Iinclude $(PKG_CFLAGS) \
+FUZZ_FLAGS = -std=gnu11 -g -O1 $(INCLUDES) $(PKG_CFLAGS) \
     -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(wildcard include/*.h)
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(wildcard src/*/*.h)
 	@mkdir -p $(@D)
 	$(SAY) FUZZ $@
 	$(Q)clang $(FUZZ_FLAGS) -o $@ $< $(LIB_SRCS) $(PKG_LIBS)
@@ -136,10 +167,10 @@ $(BUILD)/bench/sign-loop: bench/sign-loop.c
 	$(SAY) CC $@
 	$(Q)$(CC) -std=gnu11 -O2 $(PKG_CFLAGS) -o $@ $< $(PKG_LIBS)
 
-$(BUILD)/bench/event-loop: bench/event-loop.c $(BUILD)/libcellos.a
+$(BUILD)/bench/event-loop: bench/event-loop.c $(MONITOR) $(SIGNING) $(COMMON)
 	@mkdir -p $(@D)
 	$(SAY) CC $@
-	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) $(INCLUDES) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 bench: all $(BUILD)/bench/sign-loop $(BUILD)/bench/event-loop
 	@python3 scripts/bench
@@ -154,8 +185,8 @@ memcheck: all
 
 lint:
 	$(Q)cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
-	    --inline-suppr -Iinclude --std=c11 src cmd
-	$(Q)clang-tidy --quiet $(LIB_SRCS) cmd/*.c -- -std=gnu11 -Iinclude $(PKG_CFLAGS)
+	    --inline-suppr $(INCLUDES) --std=c11 src cmd
+	$(Q)clang-tidy --quiet $(LIB_SRCS) cmd/*.c -- -std=gnu11 $(INCLUDES) $(PKG_CFLAGS)
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) \
