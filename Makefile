@@ -3,6 +3,7 @@
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 SBINDIR ?= $(PREFIX)/sbin
+LIBEXECDIR ?= $(PREFIX)/lib/cellos-telemetryd
 MANDIR ?= $(PREFIX)/share/man
 DOCDIR ?= $(PREFIX)/share/doc/cellos-telemetryd
 DATADIR ?= $(PREFIX)/share/cellos-telemetryd
@@ -31,6 +32,10 @@ endif
 endif
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+# what each program links: the receiver neither libsodium nor jansson
+RECEIVER_LIBS := $(shell pkg-config --libs libcbor libseccomp 2>/dev/null)
+MONITOR_LIBS := $(shell pkg-config --libs libsodium jansson 2>/dev/null)
+CLI_LIBS := $(shell pkg-config --libs libcbor libsodium jansson 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 # Warnings are errors for make check and CI (WERROR below), not for a
@@ -47,7 +52,8 @@ HARDEN = -fstack-protector-strong -fPIE
 ifeq ($(findstring _FORTIFY_SOURCE,$(CPPFLAGS) $(CFLAGS)),)
 HARDEN += -D_FORTIFY_SOURCE=2
 endif
-ALL_CFLAGS = -std=gnu11 $(HARDEN) $(WARN) $(PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS)
+ALL_CFLAGS = -std=gnu11 $(HARDEN) $(WARN) $(PKG_CFLAGS) \
+    -DLIBEXECDIR='"$(LIBEXECDIR)"' $(CPPFLAGS) $(CFLAGS)
 ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now $(LDFLAGS)
 
 ifneq ($(SANITIZE),)
@@ -79,9 +85,17 @@ LIB_SRCS = $(COMMON_SRCS) $(RECEIVER_SRCS) $(SIGNING_SRCS) $(MONITOR_SRCS) \
 LIB_OBJS = $(LIB_SRCS:src/%.c=$(BUILD)/src/%.o)
 SRC_DIRS = src/common src/receiver src/signing src/monitor src/cli
 INCLUDES = $(SRC_DIRS:%=-I%)
+# Each folder sees its own headers and those of what it may call, no
+# more: receiver code cannot even name the monitor's or the key's.
+INC = $(INCLUDES)
+$(BUILD)/src/common/%.o: INC = -Isrc/common
+$(BUILD)/src/receiver/%.o $(BUILD)/cmd/cellos-telemetryd-receiver.o: INC = -Isrc/common -Isrc/receiver
+$(BUILD)/src/signing/%.o: INC = -Isrc/common -Isrc/signing
+$(BUILD)/src/monitor/%.o $(BUILD)/cmd/cellos-telemetryd.o: INC = -Isrc/common -Isrc/signing -Isrc/monitor
+$(BUILD)/src/cli/%.o $(BUILD)/cmd/cellos-telemetry.o: INC = -Isrc/common -Isrc/signing -Isrc/cli
 UNIT_SRCS = $(wildcard tests/unit/*.c)
 UNIT_OBJS = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%.o)
-PROGS = bin/cellos-telemetryd bin/cellos-telemetry
+PROGS = bin/cellos-telemetryd bin/cellos-telemetryd-receiver bin/cellos-telemetry
 
 lib = $(BUILD)/lib$(1).a
 COMMON = $(call lib,common)
@@ -102,12 +116,12 @@ $(BUILD)/.flags: FORCE
 $(BUILD)/src/%.o: src/%.c $(BUILD)/.flags
 	@mkdir -p $(@D)
 	$(SAY) CC $<
-	$(Q)$(CC) $(ALL_CFLAGS) $(INCLUDES) -MMD -MP -c -o $@ $<
+	$(Q)$(CC) $(ALL_CFLAGS) $(INC) -MMD -MP -c -o $@ $<
 
 $(BUILD)/cmd/%.o: cmd/%.c $(BUILD)/.flags
 	@mkdir -p $(@D)
 	$(SAY) CC $<
-	$(Q)$(CC) $(ALL_CFLAGS) $(INCLUDES) -MMD -MP -c -o $@ $<
+	$(Q)$(CC) $(ALL_CFLAGS) $(INC) -MMD -MP -c -o $@ $<
 
 $(BUILD)/tests/%.o: tests/unit/%.c $(BUILD)/.flags
 	@mkdir -p $(@D)
@@ -123,24 +137,42 @@ $(COMMON) $(RECEIVER) $(SIGNING) $(MONITOR) $(CLI):
 	$(SAY) AR $@
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-# What each program links, and so what code can ever run in it.
-bin/cellos-telemetryd: $(BUILD)/cmd/cellos-telemetryd.o $(MONITOR) $(RECEIVER) $(SIGNING) $(COMMON)
+# What each program links, and so what code can ever run in it. Guest
+# bytes are read by the receiver program alone; the CLI's decode runs the
+# same decoder (src/receiver/wire_decode.c) on an operator's files.
+bin/cellos-telemetryd-receiver: $(BUILD)/cmd/cellos-telemetryd-receiver.o $(RECEIVER) $(COMMON)
 	@mkdir -p bin
 	$(SAY) LD $@
-	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(RECEIVER_LIBS)
 
-bin/cellos-telemetry: $(BUILD)/cmd/cellos-telemetry.o $(CLI) $(SIGNING) $(RECEIVER) $(COMMON)
+bin/cellos-telemetryd: $(BUILD)/cmd/cellos-telemetryd.o $(MONITOR) $(SIGNING) $(COMMON)
 	@mkdir -p bin
 	$(SAY) LD $@
-	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(MONITOR_LIBS)
+
+bin/cellos-telemetry: $(BUILD)/cmd/cellos-telemetry.o $(CLI) $(SIGNING) $(BUILD)/src/receiver/wire_decode.o $(COMMON)
+	@mkdir -p bin
+	$(SAY) LD $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(CLI_LIBS)
 
 UNIT_LIBS = $(CLI) $(MONITOR) $(RECEIVER) $(SIGNING) $(COMMON)
 $(BUILD)/unit-tests: $(UNIT_OBJS) $(UNIT_LIBS)
 	$(SAY) LD $@
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
+# The hostile receiver the privilege-separation tests run in place of the
+# real one (tests/bats/hostile-receiver.bats): the same confinement, lies.
+$(BUILD)/tests/hostile-receiver: $(BUILD)/tests/tools/hostile-receiver.o $(RECEIVER) $(COMMON)
+	$(SAY) LD $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(RECEIVER_LIBS)
+
+$(BUILD)/tests/tools/%.o: tests/tools/%.c $(BUILD)/.flags
+	@mkdir -p $(@D)
+	$(SAY) CC $<
+	$(Q)$(CC) $(ALL_CFLAGS) $(INCLUDES) -MMD -MP -c -o $@ $<
+
 check: WERROR = -Werror
-check: all $(BUILD)/unit-tests
+check: all $(BUILD)/unit-tests $(BUILD)/tests/hostile-receiver
 	@./scripts/install-deps
 	@CELLOS_SANITIZE=$(SANITIZE) ./scripts/run-tests $(BUILD)/unit-tests tests/bats
 
@@ -149,7 +181,7 @@ demo: all
 
 # libFuzzer targets call the production code; see scripts/fuzz.
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS = fuzz_wire fuzz_jcs fuzz_verify
+FUZZ_TARGETS = fuzz_wire fuzz_jcs fuzz_verify fuzz_records
 FUZZ_FLAGS = -std=gnu11 -g -O1 $(INCLUDES) $(PKG_CFLAGS) \
     -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 
@@ -194,6 +226,8 @@ install: all
 	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR)/s6/cellos-telemetryd
 	install -m 0755 bin/cellos-telemetry $(DESTDIR)$(BINDIR)/
 	install -m 0755 bin/cellos-telemetryd $(DESTDIR)$(SBINDIR)/
+	install -d $(DESTDIR)$(LIBEXECDIR)
+	install -m 0755 bin/cellos-telemetryd-receiver $(DESTDIR)$(LIBEXECDIR)/
 	install -m 0644 man/cellos-telemetry.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 0644 man/cellos-telemetryd.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 0644 contrib/systemd/cellos-telemetryd@.service \
@@ -213,6 +247,7 @@ install: all
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/cellos-telemetry \
 	    $(DESTDIR)$(SBINDIR)/cellos-telemetryd \
+	    $(DESTDIR)$(LIBEXECDIR)/cellos-telemetryd-receiver \
 	    $(DESTDIR)$(MANDIR)/man1/cellos-telemetry.1 \
 	    $(DESTDIR)$(MANDIR)/man8/cellos-telemetryd.8 \
 	    $(DESTDIR)$(UNITDIR)/cellos-telemetryd@.service \
@@ -220,6 +255,7 @@ uninstall:
 	    $(DESTDIR)$(COMPLETIONDIR)/cellos-telemetryd \
 	    $(DESTDIR)$(COMPLETIONDIR)/cellos-telemetry
 	rm -rf $(DESTDIR)$(DOCDIR)/s6/cellos-telemetryd $(DESTDIR)$(DATADIR)/schemas
+	-rmdir $(DESTDIR)$(LIBEXECDIR) 2>/dev/null
 
 clean:
 	rm -rf $(BUILD) bin
@@ -228,4 +264,4 @@ FORCE:
 .PHONY: all check demo bench deb fuzz memcheck lint install uninstall clean FORCE
 .SECONDARY:
 
--include $(LIB_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(BUILD)/cmd/*.d
+-include $(LIB_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(BUILD)/cmd/*.d $(BUILD)/tests/tools/*.d

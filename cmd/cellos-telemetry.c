@@ -7,6 +7,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -15,7 +16,7 @@
 
 #include "buf.h"
 #include "clock.h"
-#include "config.h"
+#include "version.h"
 #include "encode.h"
 #include "inspect.h"
 #include "keys.h"
@@ -501,6 +502,9 @@ main(int argc, char **argv)
 	const char *name;
 	size_t i;
 
+	/* keygen, pubkey and verify hold secret keys: no other process of
+	 * our uid may read them from our memory (nor a core dump, below) */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	util_set_progname("cellos-telemetry");
 	/* keygen, pubkey and verify hold secret keys: never in a core dump */
 	setrlimit(RLIMIT_CORE, &(struct rlimit){ 0, 0 });

@@ -5,9 +5,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -15,12 +17,12 @@
 #include <sodium.h>
 
 #include "config.h"
-#include "conn.h"
 #include "event.h"
 #include "keys.h"
 #include "log.h"
 #include "loop.h"
 #include "ready.h"
+#include "receiver.h"
 #include "util.h"
 
 #define COALESCE_UNSET UINT64_MAX
@@ -80,6 +82,11 @@ static const char usage_text[] =
 "other:\n"
 "  --sandbox MODE             seccomp (default) or off: confine the receiver\n"
 "                             process; off is for valgrind and strace only\n"
+"  --receiver-user USER       started as root, the receiver runs as USER\n"
+"                             or UID:GID (default _cellos-telemetryd)\n"
+"  --receiver-program PATH    the receiver program to run (for tests;\n"
+"                             default: beside this program, else\n"
+"                             " LIBEXECDIR ")\n"
 "  --log-level LEVEL          error, warn, info or debug (default info)\n"
 "  --help, --version\n"
 "\n"
@@ -94,7 +101,8 @@ enum {
 	OPT_RATE, OPT_BURST, OPT_COALESCE, OPT_SILENCE, OPT_CHECKPOINT, OPT_ALG,
 	OPT_KEY, OPT_KID, OPT_SIGNMODE, OPT_SEALEVERY, OPT_SEALINT, OPT_CGROUP,
 	OPT_FC, OPT_TAP, OPT_NFT, OPT_PINTERVAL, OPT_SYSFS, OPT_NFTBIN,
-	OPT_SANDBOX, OPT_LOG, OPT_HELP, OPT_VERSION, OPT_LAST
+	OPT_SANDBOX, OPT_RXUSER, OPT_RXPROG, OPT_LOG, OPT_HELP, OPT_VERSION,
+	OPT_LAST
 };
 
 static const struct option options[] = {
@@ -130,6 +138,8 @@ static const struct option options[] = {
 	{ "sysfs-root", required_argument, NULL, OPT_SYSFS },
 	{ "nft-bin", required_argument, NULL, OPT_NFTBIN },
 	{ "sandbox", required_argument, NULL, OPT_SANDBOX },
+	{ "receiver-user", required_argument, NULL, OPT_RXUSER },
+	{ "receiver-program", required_argument, NULL, OPT_RXPROG },
 	{ "log-level", required_argument, NULL, OPT_LOG },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -219,6 +229,7 @@ set_defaults(struct config *c)
 	c->intake.rate_burst = 20000;
 	c->log_level = LOG_INFO;
 	c->sandbox = 1;
+	c->receiver_user = "_cellos-telemetryd";
 	c->seal_every = 256;
 	c->seal_interval_ms = 1000;
 	c->coalesce_ms = COALESCE_UNSET;
@@ -326,6 +337,8 @@ apply_option(struct config *c, struct sign_opts *so, int opt, const char *arg)
 			usage_error("--sandbox %s: expected seccomp or off", arg);
 		c->sandbox = strcmp(arg, "seccomp") == 0;
 		break;
+	case OPT_RXUSER: c->receiver_user = arg; break;
+	case OPT_RXPROG: c->receiver_program = arg; break;
 	case OPT_LOG:
 		if (log_level_parse(arg, &c->log_level) != 0)
 			usage_error("--log-level %s: expected error, warn, info or "
@@ -408,6 +421,61 @@ check_config(struct config *c)
 }
 
 /*
+ * The receiver program and, started as root, the user it becomes: both
+ * found before the socket is bound, so a missing one leaves nothing behind.
+ * Never a silent fallback to root.
+ */
+static void
+resolve_receiver(struct config *c, int user_given)
+{
+	struct passwd *pw;
+	uint64_t uid, gid;
+	char num[32], *colon;
+
+	receiver_find(c->receiver_program, c->receiver_path,
+	    sizeof(c->receiver_path));
+	if (geteuid() != 0 || !c->sandbox) {
+		if (user_given && geteuid() != 0)
+			log_msg(LOG_WARN, "--receiver-user needs root; the receiver "
+			    "runs as our own user", "user=%s", c->receiver_user);
+		return;
+	}
+	/* UID:GID in numbers needs no user database */
+	snprintf(num, sizeof(num), "%s", c->receiver_user);
+	colon = strchr(num, ':');
+	if (colon != NULL) {
+		*colon = '\0';
+		if (parse_u64(num, 0, 0xFFFFFFFEu, &uid) != 0 ||
+		    parse_u64(colon + 1, 0, 0xFFFFFFFEu, &gid) != 0)
+			usage_error("--receiver-user %s: expected a user name or "
+			    "UID:GID", c->receiver_user);
+	} else {
+		errno = 0;
+		pw = getpwnam(c->receiver_user);
+		if (pw == NULL && errno == ENOMEM)
+			die_out_of_memory(0);
+		if (pw == NULL && errno != 0 && errno != ENOENT && errno != ESRCH)
+			die(EXIT_CONFIG, "cannot look up the receiver user '%s': %s",
+			    c->receiver_user, strerror(errno));
+		if (pw == NULL)
+			die(EXIT_CONFIG, "the receiver user '%s' does not exist; "
+			    "create it (useradd --system --no-create-home --home-dir "
+			    "/nonexistent --shell /usr/sbin/nologin %s) or name "
+			    "another with --receiver-user", c->receiver_user,
+			    c->receiver_user);
+		uid = pw->pw_uid;
+		gid = pw->pw_gid;
+	}
+	if (uid == 0 || gid == 0)
+		die(EXIT_CONFIG, "the receiver user '%s' is root (uid %u gid %u); "
+		    "name an unprivileged user with --receiver-user",
+		    c->receiver_user, (unsigned)uid, (unsigned)gid);
+	c->switch_user = 1;
+	c->receiver_uid = (uid_t)uid;
+	c->receiver_gid = (gid_t)gid;
+}
+
+/*
  * Before any fd is created: 0, 1 and 2 must be open, or the first fd we
  * create (the signalfd) would become stdout. Closed stdin and stderr are
  * pointed at /dev/null; a closed stdout means the stream has nowhere to go.
@@ -437,6 +505,8 @@ main(int argc, char **argv)
 	int seen[OPT_LAST] = { 0 }, c;
 	struct rlimit nocore = { 0, 0 };
 
+	/* no other process of our uid may read our memory (the key) */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	util_set_progname("cellos-telemetryd");
 	check_std_fds();
 	/* no core dump may carry the signing key */
@@ -458,6 +528,7 @@ main(int argc, char **argv)
 	check_config(&cfg);
 	log_set_level(cfg.log_level);
 	log_set_journal(ready_journal_stream());
+	resolve_receiver(&cfg, seen[OPT_RXUSER]);
 	if (sodium_init() < 0)
 		die(EXIT_OSERR, "libsodium failed to initialise");
 	json_set_alloc_funcs(xmalloc, free);

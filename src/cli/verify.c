@@ -16,7 +16,7 @@
 #include "encode.h"
 #include "chain.h"
 #include "envelope.h"
-#include "event.h"
+#include "event_types.h"
 #include "jcs.h"
 #include "sign.h"
 #include "util.h"

@@ -1,6 +1,8 @@
 /*
  * channel.h - the records the receiver sends the monitor (SPEC section 11),
- * and the one command the monitor sends back.
+ * and the one command the monitor sends back. Both programs include this;
+ * the receiver writes records (src/receiver/report.c), the monitor checks
+ * them (src/monitor/records.c).
  *
  * A record, all integers little-endian:
  *
@@ -9,27 +11,28 @@
  *   | type | 0    | total len   | fields of that type       |
  *   +------+------+-------------+---------------------------+
  *
+ *   HELLO     flags u8, uid u32, gid u32      (first, once: confinement)
  *   FRAME     conn u64, real_ns u64, guest_monotonic_ns u64, guest_pid u32,
  *             content_version u16, heartbeat u8, source_len u8,
  *             comm_len u8, source, comm            (texts: 0..64 bytes)
- *   OPENED    conn u64, peer_pid i32, peer_uid u32, have_cred u8,
- *             real_ns u64
- *   CLOSED    conn u64, peer_pid i32, peer_uid u32, have_cred u8,
- *             real_ns u64, reason u8, frames_accepted u64
+ *   OPENED    conn u64, real_ns u64; the connection's fd rides with it
+ *             (SCM_RIGHTS): the monitor reads the peer's credentials itself
+ *   CLOSED    conn u64, real_ns u64, reason u8
  *   REJECTED  reason u8, count u32, conn u64, detail_len u8, detail
  *             (count rejections of one reason, merged within a batch;
  *             conn and detail are the first one's; reasons in the order
  *             they first came, so the first record holds the first)
  *   REFUSED   count u32
  *   BYTES     bytes_received u64 (the running total)
- *   DRAINED   bytes_received u64 (the last record)
- *   LOG       level u8, a logfmt line (printable ASCII, no newline)
+ *   DRAINED   bytes_received u64 (the last record; only after a drain
+ *             command)
+ *   LOG       level u8, text (escaped by the monitor, tagged as the
+ *             receiver's, rate-limited)
  *
- * The monitor checks every record as it checks guest bytes: known type and
- * exact length, known reason and close codes, texts short, valid UTF-8 and
- * a known probe source, connection numbers opened in order, times never
- * going back and never ahead of the monitor's clock. A bad record is a
- * receiver failure.
+ * Counts and byte steps are bounded by what one batch can carry
+ * (CHAN_COUNT_MAX, CHAN_BYTES_STEP_MAX): the receiver splits larger ones,
+ * the monitor refuses them. Everything else the monitor checks is listed in
+ * src/monitor/records.h.
  */
 #ifndef CHANNEL_H
 #define CHANNEL_H
@@ -37,81 +40,64 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "buf.h"
-#include "conn.h"
-#include "log.h"
+#include "rxargs.h"
 #include "wire.h"
 
 enum chan_type {
-	CHAN_FRAME = 1, CHAN_OPENED, CHAN_CLOSED, CHAN_REJECTED, CHAN_REFUSED,
-	CHAN_BYTES, CHAN_DRAINED, CHAN_LOG, CHAN_TYPE_END
+	CHAN_HELLO = 1, CHAN_FRAME, CHAN_OPENED, CHAN_CLOSED, CHAN_REJECTED,
+	CHAN_REFUSED, CHAN_BYTES, CHAN_DRAINED, CHAN_LOG, CHAN_TYPE_END
 };
 
 #define CHAN_HDR 4
 #define CHAN_RECORD_MAX 1100            /* the longest record (a LOG) */
 #define CHAN_CMD_DRAIN 'D'              /* monitor -> receiver */
 
+/* Field lengths after the header. */
+#define CHAN_HELLO_LEN 9
+#define CHAN_FRAME_FIXED 35
+#define CHAN_OPENED_LEN 16
+#define CHAN_CLOSED_LEN 17
+#define CHAN_REJECTED_FIXED 14
+#define CHAN_DETAIL_MAX 95
+
+/* A batch reads at most one INTAKE_READ_CHUNK from each connection, and
+ * every rejected frame took at least its length prefix. */
+#define CHAN_COUNT_MAX ((uint32_t)(CONN_MAX * INTAKE_READ_CHUNK / \
+	WIRE_LEN_BYTES))
+#define CHAN_BYTES_STEP_MAX ((uint64_t)CONN_MAX * INTAKE_READ_CHUNK)
+
+/* HELLO flags: what the receiver put in place before reading a guest byte. */
+#define CHAN_CONF_SECCOMP 0x01  /* the filter is loaded */
+#define CHAN_CONF_LIMITS 0x02   /* the rlimits are set */
+#define CHAN_CONF_USER 0x04     /* switched to the user asked for */
+#define CHAN_CONF_ROOT 0x08     /* an empty read-only root of its own */
+#define CHAN_CONF_NOCAPS 0x10   /* no capabilities, bounding set empty */
+#define CHAN_CONF_ALL 0x1f
+
 /* Close reasons on the wire, in this order: eof, read_error,
- * framing_error, frame_timeout, shutdown. NULL for an unknown code. */
+ * framing_error, frame_timeout, shutdown. NULL for an unknown code;
+ * chan_close_code returns the count for an unknown name. */
 const char *chan_close_reason(unsigned code);
+unsigned chan_close_code(const char *reason);
 
-/* ---- the receiver's side: the intake reports into records ---- */
+static inline void
+chan_put_le(uint8_t *p, uint64_t v, int n)
+{
+	int i;
 
-/*
- * A batch of records on its way to the monitor. Rejections are merged per
- * reason until chan_flush_rejections(), so a flood of tiny bad frames costs
- * one record per reason and batch, not one per frame.
- */
-struct chan_writer {
-	struct buf out;
-	uint64_t rej_count[WIRE_REASON_COUNT];
-	uint8_t rej_order[WIRE_REASON_COUNT];   /* reasons as they first came */
-	int nrej_order;
-	uint64_t rej_conn[WIRE_REASON_COUNT];
-	char rej_detail[WIRE_REASON_COUNT][96];
-	uint64_t refused;
-	uint64_t last_real;             /* times sent never go back */
-	uint64_t overflow;              /* records that did not fit: a bug */
-	int flush_fd;                   /* >= 0: write a full batch out there */
-	uint8_t rec[CHAN_RECORD_MAX];   /* the record being built */
-	size_t rec_len;
-};
+	for (i = 0; i < n; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
 
-void chan_writer_init(struct chan_writer *w, size_t max);
-/* The intake_ops that append to w (ctx is the writer). */
-extern const struct intake_ops chan_writer_ops;
-/* Write the whole batch to w->flush_fd, waiting while it is full (the
- * receiver exits if the monitor has gone). */
-void chan_write_all(struct chan_writer *w);
-/* Move merged rejections and refusals into the batch. */
-void chan_flush_rejections(struct chan_writer *w);
-void chan_put_bytes(struct chan_writer *w, enum chan_type type,
-    uint64_t bytes_received);
-void chan_put_log(struct chan_writer *w, int level, const char *line,
-    size_t n);
+static inline uint64_t
+chan_get_le(const uint8_t *p, int n)
+{
+	uint64_t v = 0;
+	int i;
 
-/* ---- the monitor's side: records back into intake_ops calls ---- */
-
-struct chan_reader {
-	uint64_t records;               /* records accepted so far */
-	uint64_t last_conn;             /* highest connection opened */
-	uint64_t last_real;
-	uint64_t bytes_received;
-	int drained;                    /* DRAINED seen */
-	char error[160];                /* why a record was refused */
-};
-
-void chan_reader_init(struct chan_reader *r);
-
-/*
- * Check and deliver the complete records in p[0, n) through ops (calls as
- * intake makes them; conn structs are rebuilt from the records). Returns
- * the bytes consumed (a partial record is left for the next call), or -1
- * with r->error set when a record is bad. now_real bounds the times;
- * now_mono is passed on to ops.
- */
-long chan_dispatch(struct chan_reader *r, const uint8_t *p, size_t n,
-    const struct wire_sources *sources, const struct intake_ops *ops,
-    void *ctx, uint64_t now_real, uint64_t now_mono);
+	for (i = n - 1; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
 
 #endif

@@ -55,8 +55,8 @@ util_set_fatal_hook(void (*fn)(void))
 }
 
 /* A logfmt line and exit 71; nothing here allocates. */
-static void
-out_of_memory(size_t n)
+void
+die_out_of_memory(size_t n)
 {
 	char line[160];
 	int len;
@@ -77,7 +77,7 @@ xmalloc(size_t n)
 	void *p = malloc(n ? n : 1);
 
 	if (p == NULL)
-		out_of_memory(n);
+		die_out_of_memory(n);
 	return p;
 }
 
@@ -87,7 +87,7 @@ xrealloc(void *p, size_t n)
 	void *q = realloc(p, n ? n : 1);
 
 	if (q == NULL)
-		out_of_memory(n);
+		die_out_of_memory(n);
 	return q;
 }
 

@@ -21,6 +21,9 @@ enum {
  * silently missing a member. */
 void *xmalloc(size_t n);
 void *xrealloc(void *p, size_t n);
+/* What xmalloc does when n bytes could not be had (a library call that
+ * failed with ENOMEM, too): the logfmt line, the fatal hook, exit 71. */
+void die_out_of_memory(size_t n) __attribute__((noreturn));
 /* Called on an out-of-memory exit, before exit(): must not allocate
  * (the daemon unlinks its socket there). */
 void util_set_fatal_hook(void (*fn)(void));

@@ -81,6 +81,13 @@ struct wire_error {
 	char detail[96];
 };
 
+/* A name with its length, for tables looked up for every frame. */
+struct named {
+	const char *s;
+	size_t n;
+};
+#define NAMED(s) { s, sizeof(s) - 1 }
+
 /* Probe sources accepted in addition to the built-in set. */
 struct wire_sources {
 	size_t n;

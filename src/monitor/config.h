@@ -9,12 +9,12 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "conn.h"
 #include "keys.h"
 #include "log.h"
 #include "probe.h"
+#include "rxargs.h"
 
-#define VERSION "0.1.0"
+#include "version.h"
 
 struct config {
 	const char *cell_id;
@@ -35,6 +35,12 @@ struct config {
 	uint64_t coalesce_ms;           /* receiver: hold busy guests this long */
 	enum log_level log_level;
 	int sandbox;                    /* receiver confined (--sandbox seccomp) */
+	const char *receiver_program;   /* --receiver-program; NULL: found */
+	const char *receiver_user;      /* --receiver-user */
+	char receiver_path[4096];       /* the program, found before binding */
+	int switch_user;                /* root: the receiver becomes uid/gid */
+	uid_t receiver_uid;
+	gid_t receiver_gid;
 	struct probe_config probes;     /* host probes (SPEC section 8) */
 };
 

@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "buf.h"
+#include "event_types.h"
 #include "keys.h"
 #include "util.h"
 #include "wire.h"
@@ -22,21 +23,6 @@
  * host probe reading can come near it (SPEC section 14). */
 #define EVENT_LINE_MAX ((size_t)32 * 1024)
 #define EVENT_TOO_LONG (-2)     /* a line over EVENT_LINE_MAX */
-/* Every event type of the stream, spelled here only (SPEC section 5). */
-#define EVENT_TYPE_GUEST "cell.observability.guest."    /* + probe_source */
-#define EVENT_TYPE_HOST "cell.observability.host.telemetry."
-#define EVENT_TYPE_PROBE "cellos.events.host.probe.v1." /* + probe name */
-#define EVENT_AGENT_SILENCED EVENT_TYPE_GUEST "agent_silenced"
-#define EVENT_AGENT_RESUMED EVENT_TYPE_GUEST "agent_resumed"
-#define EVENT_STARTED EVENT_TYPE_HOST "started"
-#define EVENT_CONNECTION_OPENED EVENT_TYPE_HOST "connection_opened"
-#define EVENT_CONNECTION_CLOSED EVENT_TYPE_HOST "connection_closed"
-#define EVENT_FRAMES_REJECTED EVENT_TYPE_HOST "frames_rejected"
-#define EVENT_CHECKPOINT EVENT_TYPE_HOST "checkpoint"
-#define EVENT_STOPPED EVENT_TYPE_HOST "stopped"
-#define EVENT_RECEIVER_FAILED EVENT_TYPE_HOST "receiver_failed"
-#define EVENT_SEAL EVENT_TYPE_HOST "seal"
-
 struct event_ctx {
 	char cell_id[EVENT_ID_MAX + 1];
 	char run_id[EVENT_ID_MAX + 1];

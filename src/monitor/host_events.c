@@ -12,7 +12,8 @@
 #define MS 1000000ull
 
 json_t *
-hostev_started(const struct config *cfg, const char *listen_path)
+hostev_started(const struct config *cfg, const char *listen_path,
+    const char *receiver_user, const char *receiver_root)
 {
 	json_t *o = json_object(), *lim = json_object();
 
@@ -36,6 +37,8 @@ hostev_started(const struct config *cfg, const char *listen_path)
 	json_object_set_new(o, "limits", lim);
 	json_object_set_new(o, "sandbox", json_string(cfg->sandbox ? "seccomp" :
 	    "off"));
+	json_object_set_new(o, "receiver_user", json_string(receiver_user));
+	json_object_set_new(o, "receiver_root", json_string(receiver_root));
 	json_object_set_new(o, "sign_mode", json_string(cfg->chain ? "chain" :
 	    "line"));
 	json_object_set_new(o, "seal_every", jcs_u64(cfg->seal_every));
@@ -83,15 +86,14 @@ hostev_resumed(uint64_t silent_ns)
 }
 
 json_t *
-hostev_connection(const struct conn *c, const char *reason)
+hostev_connection(const struct rx_conn *c, const char *reason)
 {
 	json_t *o = json_object();
 
+	/* the credentials the monitor read itself (records.c) */
 	json_object_set_new(o, "connection", jcs_u64(c->id));
-	json_object_set_new(o, "peer_pid", c->have_cred ?
-	    json_integer(c->peer_pid) : json_null());
-	json_object_set_new(o, "peer_uid", c->have_cred ?
-	    json_integer(c->peer_uid) : json_null());
+	json_object_set_new(o, "peer_pid", json_integer(c->peer_pid));
+	json_object_set_new(o, "peer_uid", json_integer(c->peer_uid));
 	if (reason != NULL) {
 		json_object_set_new(o, "reason", json_string(reason));
 		json_object_set_new(o, "frames_accepted",

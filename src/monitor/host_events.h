@@ -12,12 +12,13 @@
 #include <jansson.h>
 
 #include "config.h"
-#include "conn.h"
+#include "records.h"
 #include "keepalive.h"
 #include "probe.h"
 
 /* started: where we listen, who we are, the effective limits, the key. */
-json_t *hostev_started(const struct config *cfg, const char *listen_path);
+json_t *hostev_started(const struct config *cfg, const char *listen_path,
+    const char *receiver_user, const char *receiver_root);
 
 /* agent_silenced after silent_ns without a frame. */
 json_t *hostev_silenced(const struct config *cfg, const struct keepalive *ka,
@@ -27,13 +28,14 @@ json_t *hostev_silenced(const struct config *cfg, const struct keepalive *ka,
 json_t *hostev_resumed(uint64_t silent_ns);
 
 /* connection_opened (reason NULL) or connection_closed. */
-json_t *hostev_connection(const struct conn *c, const char *reason);
+json_t *hostev_connection(const struct rx_conn *c, const char *reason);
 
 /* seal: the lines since the previous seal. */
 json_t *hostev_seal(uint64_t lines);
 
-/* receiver_failed: why (exited, bad_record), its wait status (exit code
- * or signal), what was wrong, how far it got. */
+/* receiver_failed: why (exited, bad_record, channel_closed,
+ * drain_timeout), its wait status (exit code or signal; -1: not known),
+ * what was wrong, how far it got. */
 json_t *hostev_receiver_failed(const char *why, int status, const char *detail,
     uint64_t records, uint64_t last_connection);
 

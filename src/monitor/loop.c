@@ -10,6 +10,7 @@
  * as intake_ops calls) and what the probes report becomes events here;
  * nothing else builds lines.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -26,7 +27,6 @@
 #include "bucket.h"
 #include "clock.h"
 #include "channel.h"
-#include "conn.h"
 #include "event.h"
 #include "host_events.h"
 #include "keepalive.h"
@@ -36,6 +36,7 @@
 #include "out.h"
 #include "probe.h"
 #include "receiver.h"
+#include "records.h"
 #include "ready.h"
 #include "sig.h"
 #include "stats.h"
@@ -43,8 +44,15 @@
 #include "util.h"
 
 #define MS 1000000ull
+/* the receiver's drain bound (serve.c), and the second more we give it */
 #define DRAIN_NS (250 * MS)
-#define DRAIN_QUIET_NS (20 * MS)
+#define DRAIN_GRACE_NS (1000 * MS)
+/* from exec to HELLO: loading, confining; far more than it takes */
+#define RECEIVER_START_MS 5000
+/* how long a receiver killed with SIGKILL may take to be reaped */
+#define RECEIVER_REAP_MS 1000
+/* after the channel's EOF, how soon the receiver must have exited */
+#define EXIT_AFTER_EOF_NS (200 * MS)
 #define CONN_EVENT_RATE 10
 #define CONN_EVENT_BURST 20
 /* host probe readings: a few per interval normally; a misbehaving metrics
@@ -55,20 +63,23 @@
  * behind a burst of connects arriving faster than the receiver accepts */
 #define LISTEN_BACKLOG 1024
 
-/* Poll slots: the signalfd, the receiver's channel, then the probes. */
-enum { PFD_SIGNAL, PFD_CHANNEL, PFD_PROBES };
-
-#define CHAN_BUF ((size_t)64 * 1024)
+/* Poll slots: the signalfd, the receiver's channel and its pidfd, then
+ * the probes. */
+enum { PFD_SIGNAL, PFD_CHANNEL, PFD_RECEIVER, PFD_PROBES };
 
 struct loop {
 	const struct config *cfg;
 	struct listener lis;            /* its path: ours to unlink */
 	int sigfd;
 	struct receiver rx;
-	struct chan_reader cr;
-	uint8_t *cbuf;                  /* records read, a partial one kept */
-	size_t chave;
+	struct records rec;
 	int draining;                   /* the drain was asked for */
+	uint64_t drain_deadline;        /* monotonic ns, plus our own stalls */
+	uint64_t drain_stalled_base;    /* stdout_blocked_ns when asked */
+	int rx_done;                    /* drained, exited 0: a clean end */
+	int rx_failed;                  /* receiver_failed written */
+	int chan_ended;                 /* EOF read on the channel */
+	uint64_t exit_deadline;         /* after EOF: it must have exited */
 	struct pollfd *pfd;
 	struct stats st;
 	struct reject_summary rep;
@@ -159,7 +170,7 @@ counters(struct loop *L)
 	json_t *o = json_object();
 
 	L->st.events_emitted = L->ev.seq + 1;
-	L->st.bytes_received = L->cr.bytes_received;
+	L->st.bytes_received = L->rec.bytes_received;
 	stats_to_json(&L->st, o);
 	return o;
 }
@@ -173,8 +184,8 @@ emit_summary(struct loop *L, uint64_t now)
 /* ---- what the intake reports (in the receiver, through its records) ---- */
 
 static void
-conn_event(struct loop *L, const struct conn *c, const char *type,
-    const char *reason, uint64_t now)
+conn_event(struct loop *L, const struct rx_conn *c, const char *type,
+    const char *reason, uint64_t real, uint64_t now)
 {
 	if (!bucket_take(&L->conn_ev_bucket, now)) {
 		L->st.connection_events_suppressed++;
@@ -182,35 +193,35 @@ conn_event(struct loop *L, const struct conn *c, const char *type,
 		return;
 	}
 	/* at the time the receiver saw it, so lines keep their order */
-	emit_at(L, type, c->event_real ? c->event_real : real_ns(),
-	    hostev_connection(c, reason));
+	emit_at(L, type, real, hostev_connection(c, reason));
 	log_msg(LOG_DEBUG, reason ? "connection_closed" : "connection_opened",
 	    "connection=%llu peer_pid=%d reason=%s", (unsigned long long)c->id,
 	    (int)c->peer_pid, reason ? reason : "-");
 }
 
 static void
-on_opened(void *ctx, const struct conn *c, uint64_t now)
+on_opened(void *ctx, const struct rx_conn *c, uint64_t real)
 {
 	struct loop *L = ctx;
 
 	L->st.connections_opened++;
-	conn_event(L, c, EVENT_CONNECTION_OPENED, NULL, now);
+	conn_event(L, c, EVENT_CONNECTION_OPENED, NULL, real, mono_ns());
 }
 
 static void
-on_closed(void *ctx, const struct conn *c, const char *reason, uint64_t now)
+on_closed(void *ctx, const struct rx_conn *c, const char *reason,
+    uint64_t real)
 {
 	struct loop *L = ctx;
 
 	if (strcmp(reason, "read_error") == 0)
 		L->st.read_errors++;
-	conn_event(L, c, EVENT_CONNECTION_CLOSED, reason, now);
+	conn_event(L, c, EVENT_CONNECTION_CLOSED, reason, real, mono_ns());
 }
 
 static void
-on_frame(void *ctx, struct conn *c, const struct wire_frame *f, uint64_t real,
-    uint64_t now)
+on_frame(void *ctx, const struct rx_conn *c, const struct wire_frame *f,
+    uint64_t real, uint64_t now)
 {
 	struct loop *L = ctx;
 	uint64_t silent_for;
@@ -233,26 +244,28 @@ on_frame(void *ctx, struct conn *c, const struct wire_frame *f, uint64_t real,
 	after_line(L);
 }
 
+/* A count the receiver sent is applied in one step, never once per unit. */
 static void
-on_rejected(void *ctx, enum wire_reason why, uint64_t conn, const char *detail)
+on_rejected(void *ctx, enum wire_reason why, uint32_t count, uint64_t conn,
+    const char *detail)
 {
 	struct loop *L = ctx;
 
-	L->st.frames_rejected++;
-	L->st.by_reason[why]++;
-	summary_reject(&L->rep, why, conn, detail);
+	L->st.frames_rejected += count;
+	L->st.by_reason[why] += count;
+	summary_reject(&L->rep, why, count, conn, detail);
 }
 
 static void
-on_refused(void *ctx)
+on_refused(void *ctx, uint32_t count)
 {
 	struct loop *L = ctx;
 
-	L->st.connections_refused++;
-	summary_refused(&L->rep);
+	L->st.connections_refused += count;
+	summary_refused(&L->rep, count);
 }
 
-static const struct intake_ops intake_ops = {
+static const struct records_ops records_ops = {
 	.opened = on_opened,
 	.closed = on_closed,
 	.frame = on_frame,
@@ -297,73 +310,175 @@ on_probe_reading(void *ctx, const struct probe *p, json_t *inputs,
 /* ---- the receiver ---- */
 
 /*
- * The receiver crashed, was killed, sent a bad record or went away before
- * the drain: a signed receiver_failed, then stopped, exit 70. Never a
- * restart: a receiver that fails may be under a guest's control.
+ * The receiver crashed, was killed, sent a bad record, closed the channel,
+ * exited without being asked to drain or missed the drain's deadline: it
+ * is killed (if it still runs), reaped within a bounded wait, and reported
+ * in a signed receiver_failed; then stopped, exit 70. Never a restart: a
+ * receiver that fails may be under a guest's control.
  */
 static void
 receiver_failed(struct loop *L, const char *why, const char *detail)
 {
-	int status = 0;
+	int status;
 
-	if (L->rx.pid > 0) {
-		if (strcmp(why, "bad_record") == 0)
-			kill(L->rx.pid, SIGKILL);
-		while (waitpid(L->rx.pid, &status, 0) < 0 && errno == EINTR)
-			;
-		L->rx.pid = 0;
-	}
+	if (L->rx_failed++)
+		return;
+	receiver_kill(&L->rx, RECEIVER_REAP_MS);
+	records_close_fds(&L->rec);
+	status = L->rx.reaped ? L->rx.status : -1;
+	/* what it reported before failing is summarized before the failure */
+	if (L->rep.pending)
+		emit_summary(L, mono_ns());
 	emit(L, EVENT_RECEIVER_FAILED, hostev_receiver_failed(why, status,
-	    detail, L->cr.records, L->cr.last_conn));
+	    detail, L->rec.records, L->rec.last_conn));
 	log_msg(LOG_ERROR, "receiver failed", "reason=%s status=%d signal=%d "
-	    "records=%llu", why, WIFEXITED(status) ? WEXITSTATUS(status) : -1,
-	    WIFSIGNALED(status) ? WTERMSIG(status) : 0,
-	    (unsigned long long)L->cr.records);
-	close(L->rx.chan);
-	L->rx.chan = -1;
+	    "records=%llu", why, L->rx.reaped && WIFEXITED(status) ?
+	    WEXITSTATUS(status) : -1, L->rx.reaped && WIFSIGNALED(status) ?
+	    WTERMSIG(status) : 0, (unsigned long long)L->rec.records);
 	fail(L, EXIT_SOFTWARE, "receiver_failed");
 }
 
-/* The channel ended: after the drain that is the receiver's exit. */
-static void
-channel_closed(struct loop *L)
-{
-	int status;
-
-	if (!L->cr.drained) {
-		/* learn how it ended before reporting */
-		receiver_failed(L, "exited", L->chave ? "a partial record was "
-		    "left" : "the channel closed before the drain");
-		return;
-	}
-	while (waitpid(L->rx.pid, &status, 0) < 0 && errno == EINTR)
-		;
-	L->rx.pid = 0;
-	close(L->rx.chan);
-	L->rx.chan = -1;
-}
-
+/* One read of the channel. */
 static void
 read_channel(struct loop *L)
 {
-	ssize_t n = read(L->rx.chan, L->cbuf + L->chave, CHAN_BUF - L->chave);
-	long used;
+	int rc = records_read(&L->rec, L->rx.chan, &records_ops, L);
 
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+	if (rc == -2)
+		receiver_failed(L, "bad_record", L->rec.error);
+	else if (rc == -1 && !L->chan_ended) {
+		/* a process that exits closes the channel a moment before
+		 * its pidfd says so: its exit is judged when it comes, and a
+		 * receiver still running a moment later closed it alive */
+		L->chan_ended = 1;
+		L->exit_deadline = mono_ns() + EXIT_AFTER_EOF_NS;
+	}
+}
+
+/*
+ * The receiver has exited (its pidfd is readable): read what it left in
+ * the channel, then judge. A clean end is exactly: the drain asked for,
+ * DRAINED received, exit status 0. Anything else is a failure.
+ */
+static void
+receiver_exited(struct loop *L)
+{
+	char why[96];
+	int rc = 1, i, s;
+
+	if (!receiver_reap(&L->rx))
 		return;
-	if (n <= 0) {
-		channel_closed(L);
+	/* fds it sent and we did not claim: a copy of its channel end
+	 * among them would keep the channel from ending */
+	records_close_fds(&L->rec);
+	for (i = 0; i < 4096 && rc == 1 && L->exit_code == 0; i++)
+		rc = records_read(&L->rec, L->rx.chan, &records_ops, L);
+	if (L->exit_code != 0)
+		return;
+	if (rc == -2) {
+		receiver_failed(L, "bad_record", L->rec.error);
 		return;
 	}
-	L->chave += (size_t)n;
-	used = chan_dispatch(&L->cr, L->cbuf, L->chave, &L->cfg->intake.sources,
-	    &intake_ops, L, real_ns(), mono_ns());
-	if (used < 0) {
-		receiver_failed(L, "bad_record", L->cr.error);
+	s = L->rx.status;
+	if (L->rec.state == RECORDS_DRAINED && rc == -1 && L->rec.have == 0 &&
+	    WIFEXITED(s) && WEXITSTATUS(s) == 0) {
+		L->rx_done = 1;
 		return;
 	}
-	memmove(L->cbuf, L->cbuf + used, L->chave - (size_t)used);
-	L->chave -= (size_t)used;
+	snprintf(why, sizeof(why), "it exited %s", !L->draining ? "without "
+	    "being asked to drain" : L->rec.state != RECORDS_DRAINED ?
+	    "before its drain was complete" : WIFEXITED(s) && WEXITSTATUS(s) ?
+	    "with a non-zero status after the drain" : "after the drain, "
+	    "but not cleanly");
+	receiver_failed(L, "exited", why);
+}
+
+/* The user the receiver runs as, for started: as --receiver-user named
+ * it when it switched, else our own uid (no user database lookup: it can
+ * fail, or crash inside glibc, when memory runs out). */
+static void
+receiver_user_name(const struct config *cfg, uint32_t uid, char *out,
+    size_t cap)
+{
+	if (cfg->switch_user)
+		snprintf(out, cap, "%s", cfg->receiver_user);
+	else
+		snprintf(out, cap, "%u", (unsigned)uid);
+}
+
+/*
+ * Start the receiver and wait (bounded) for its HELLO: it is confined
+ * before it says so, and says what is in place. Before readiness, so a
+ * failure here is a plain startup error, with the receiver's own lines
+ * (tagged) above it.
+ */
+static void
+receiver_begin(struct loop *L, struct config *cfg)
+{
+	struct rx_settings s;
+	struct pollfd p[2];
+	uint64_t until;
+	unsigned want = 0, missing;
+
+	memset(&s, 0, sizeof(s));
+	s.intake = cfg->intake;
+	s.coalesce_ms = cfg->coalesce_ms;
+	s.sandbox = cfg->sandbox;
+	s.switch_user = cfg->switch_user;
+	s.uid = cfg->receiver_uid;
+	s.gid = cfg->receiver_gid;
+	s.monitor = getpid();
+	s.log_level = cfg->log_level;
+	records_init(&L->rec, &cfg->intake, L->lis.fd, real_ns(), mono_ns());
+	if (receiver_start(&L->rx, cfg->receiver_path, &s, L->lis.fd) != 0) {
+		listen_close(&L->lis);
+		die(EXIT_OSERR, "cannot start the receiver %s: %s",
+		    cfg->receiver_path, strerror(errno));
+	}
+	until = mono_ns() + RECEIVER_START_MS * MS;
+	while (L->rec.state == RECORDS_STARTING) {
+		uint64_t now = mono_ns();
+		const char *why = NULL;
+		int rc;
+
+		p[0] = (struct pollfd){ .fd = L->rx.chan, .events = POLLIN };
+		p[1] = (struct pollfd){ .fd = L->rx.pidfd, .events = POLLIN };
+		if (now >= until) {
+			why = "no word from it in 5 s";
+		} else {
+			(void)poll(p, 2, (int)((until - now) / MS) + 1);
+			rc = records_read(&L->rec, L->rx.chan, &records_ops, L);
+			if (rc == -2)
+				why = L->rec.error;
+			else if (rc == -1 || (rc == 0 && p[1].revents))
+				why = "it exited";
+		}
+		if (why != NULL) {
+			receiver_kill(&L->rx, RECEIVER_REAP_MS);
+			listen_close(&L->lis);
+			die(EXIT_SOFTWARE, "the receiver %s did not start (%s); "
+			    "its reason, if it gave one, is logged above",
+			    cfg->receiver_path, why);
+		}
+	}
+	if (cfg->switch_user)
+		want |= CHAN_CONF_USER | CHAN_CONF_ROOT | CHAN_CONF_NOCAPS;
+	if (cfg->sandbox)
+		want |= CHAN_CONF_SECCOMP | CHAN_CONF_LIMITS;
+	/* not yet fed a guest byte: what it says is what it did */
+	if ((L->rec.hello_flags & want) != want || (cfg->switch_user &&
+	    L->rec.hello_uid != cfg->receiver_uid)) {
+		receiver_kill(&L->rx, RECEIVER_REAP_MS);
+		listen_close(&L->lis);
+		die(EXIT_SOFTWARE, "the receiver %s started without the "
+		    "confinement asked for (%#x of %#x)", cfg->receiver_path,
+		    L->rec.hello_flags, want);
+	}
+	missing = CHAN_CONF_ALL & ~L->rec.hello_flags;
+	if (cfg->sandbox && missing)
+		log_msg(LOG_WARN, "receiver confined without privileges: same "
+		    "user, shared root, capabilities as ours (start as root to "
+		    "switch it to --receiver-user)", "missing=%#x", missing);
 }
 
 /* ---- timers ---- */
@@ -396,7 +511,7 @@ records_waiting(struct loop *L)
 {
 	int avail = 0;
 
-	return L->chave > 0 || (L->rx.chan >= 0 &&
+	return L->rec.have > 0 || (L->rx.chan >= 0 &&
 	    ioctl(L->rx.chan, FIONREAD, &avail) == 0 && avail > 0);
 }
 
@@ -487,18 +602,23 @@ handle_signals(struct loop *L, uint64_t now)
 /* ---- setup, loop, finish ---- */
 
 /*
- * Every fd the loop can hold at once must fit RLIMIT_NOFILE, or poll()
- * fails with EINVAL mid-run: check before readiness, raise the soft limit
- * toward the hard one when that is enough, refuse to start otherwise.
+ * The receiver sets RLIMIT_NOFILE to what --max-connections needs (it can
+ * lower the hard limit, never raise it), and every fd our own loop holds
+ * must fit too, or poll() fails with EINVAL mid-run: check before
+ * readiness, raise the soft limit toward the hard one when that is enough,
+ * refuse to start otherwise.
  */
 static void
 check_fd_limit(const struct config *cfg)
 {
-	/* stdio, signalfd, ready fd, notify socket, probes (FIFO and its
-	 * spare writer, an nft pipe, a sysfs or cgroup file), with room */
-	rlim_t need = (rlim_t)cfg->intake.max_connections + CONN_FIXED_FDS + 16;
+	/* ours: stdio, signalfd, channel, pidfd, ready fd, notify socket,
+	 * fds received and not yet checked, probes (FIFO and its spare
+	 * writer, an nft pipe, a sysfs or cgroup file), with room */
+	rlim_t need = RX_NOFILE(cfg->intake.max_connections);
 	struct rlimit rl;
 
+	if (need < 32)
+		need = 32;
 	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= need)
 		return;
 	if (rl.rlim_max >= need) {
@@ -528,7 +648,7 @@ unlink_on_fatal(void)
 static void
 loop_setup(struct loop *L, struct config *cfg)
 {
-	char err[512];
+	char err[512], rx_user[64];
 	uint64_t now;
 	int rc;
 
@@ -548,13 +668,10 @@ loop_setup(struct loop *L, struct config *cfg)
 	fatal_listener = &L->lis;
 	util_set_fatal_hook(unlink_on_fatal);
 
-	/* the guest-facing work runs apart, without the key */
-	if (receiver_start(&L->rx, cfg, L->lis.fd) != 0)
-		die(EXIT_OSERR, "cannot start the receiver: %s", strerror(errno));
+	/* the guest-facing work runs apart: another program, without the key */
+	receiver_begin(L, cfg);
 	listen_release(&L->lis);
-	fcntl(L->rx.chan, F_SETFL, O_NONBLOCK);
-	chan_reader_init(&L->cr);
-	L->cbuf = xmalloc(CHAN_BUF);
+	receiver_user_name(cfg, L->rec.hello_uid, rx_user, sizeof(rx_user));
 	if (!cfg->sandbox)
 		log_msg(LOG_WARN, "receiver sandbox off (--sandbox off): for "
 		    "debugging only", NULL);
@@ -572,7 +689,8 @@ loop_setup(struct loop *L, struct config *cfg)
 	bucket_init(&L->conn_ev_bucket, CONN_EVENT_RATE, CONN_EVENT_BURST, now);
 	bucket_init(&L->probe_bucket, PROBE_READING_RATE, PROBE_READING_BURST,
 	    now);
-	emit(L, EVENT_STARTED, hostev_started(cfg, L->lis.path));
+	emit(L, EVENT_STARTED, hostev_started(cfg, L->lis.path, rx_user,
+	    L->rec.hello_flags & CHAN_CONF_ROOT ? "empty" : "shared"));
 	flush_out(L);
 	if (ready_fd_notify(cfg->ready_fd) != 0)
 		log_msg(LOG_WARN, "could not write to --ready-fd", "fd=%d",
@@ -587,6 +705,9 @@ loop_setup(struct loop *L, struct config *cfg)
 	ka_init(&L->ka, cfg->silence_timeout_ms * MS, now);
 	if (cfg->checkpoint_ms)
 		L->next_checkpoint = now + cfg->checkpoint_ms * MS;
+	/* what came in with HELLO, now that events can be written */
+	if (records_dispatch_held(&L->rec, &records_ops, L) != 0)
+		receiver_failed(L, "bad_record", L->rec.error);
 }
 
 /* Build the poll set for this iteration; returns its size. */
@@ -597,7 +718,10 @@ poll_set(struct loop *L)
 	int k;
 
 	L->pfd[PFD_SIGNAL] = (struct pollfd){ .fd = L->sigfd, .events = POLLIN };
-	L->pfd[PFD_CHANNEL] = (struct pollfd){ .fd = L->rx.chan, .events = POLLIN };
+	L->pfd[PFD_CHANNEL] = (struct pollfd){ .fd = L->chan_ended ? -1 :
+	    L->rx.chan, .events = POLLIN };
+	L->pfd[PFD_RECEIVER] = (struct pollfd){ .fd = L->rx.pidfd,
+	    .events = POLLIN };
 	for (k = 0; k < L->nprobes; k++)
 		L->pfd[np++] = (struct pollfd){ .fd = L->probes[k].fd,
 		    .events = L->probes[k].events };
@@ -613,6 +737,8 @@ serve(struct loop *L, uint64_t now)
 
 	if (L->pfd[PFD_CHANNEL].revents)
 		read_channel(L);
+	if (L->pfd[PFD_RECEIVER].revents && L->exit_code == 0)
+		receiver_exited(L);
 	for (k = 0; k < L->nprobes && L->exit_code == 0; k++) {
 		struct probe *p = &L->probes[k];
 
@@ -634,17 +760,14 @@ serve(struct loop *L, uint64_t now)
 static int
 finish(struct loop *L)
 {
-	(void)ready_sd_notify("STOPPING=1");
 	uint64_t now;
 	json_t *o;
 
+	if (!L->draining)
+		(void)ready_sd_notify("STOPPING=1");
 	/* a fatal error on our side: the receiver goes with us */
-	if (L->rx.pid > 0) {
-		kill(L->rx.pid, SIGKILL);
-		while (waitpid(L->rx.pid, NULL, 0) < 0 && errno == EINTR)
-			;
-		L->rx.pid = 0;
-	}
+	receiver_kill(&L->rx, RECEIVER_REAP_MS);
+	records_log_drops(&L->rec);
 	probe_close_all(L->probes, L->nprobes);         /* no orphaned nft */
 	now = mono_ns();
 	/* so the summaries add up to the counters in stopped */
@@ -659,9 +782,8 @@ finish(struct loop *L)
 	    "frames_accepted=%llu frames_rejected=%llu exit=%d", L->stop_reason,
 	    (unsigned long long)L->st.frames_accepted,
 	    (unsigned long long)L->st.frames_rejected, L->exit_code);
-	if (L->rx.chan >= 0)
-		close(L->rx.chan);
-	free(L->cbuf);
+	receiver_close(&L->rx);
+	records_free(&L->rec);
 	event_free(&L->ev);
 	out_free(&L->out);
 	free(L->pfd);
@@ -676,16 +798,53 @@ stopping(struct loop *L)
 {
 	if (L->stop_reason == NULL)
 		return 0;
-	if (L->exit_code != 0 || L->cr.drained || L->rx.pid == 0)
+	if (L->exit_code != 0 || L->rx_done)
 		return 1;
 	if (!L->draining) {
 		L->draining = 1;
 		/* the service manager sees the stop begin, not only its end */
 		(void)ready_sd_notify("STOPPING=1");
+		records_drain_asked(&L->rec);
+		L->drain_deadline = mono_ns() + DRAIN_NS + DRAIN_GRACE_NS;
+		L->drain_stalled_base = L->st.stdout_blocked_ns;
 		if (receiver_drain(&L->rx) != 0)
-			receiver_failed(L, "exited", "the drain could not be asked for");
+			receiver_failed(L, "channel_closed", "the drain could not "
+			    "be asked for");
 	}
 	return L->exit_code != 0;
+}
+
+/*
+ * The receiver's deadlines. The drain: its bound and a second, plus the
+ * time our own stdout kept us from reading (the receiver waits on us then,
+ * not we on it). The exit after the channel's end. Past either it is
+ * killed and reported. Returns the next deadline, 0 for none.
+ */
+static uint64_t
+receiver_timers(struct loop *L, uint64_t now)
+{
+	uint64_t d = 0;
+
+	if (L->exit_code != 0 || L->rx.reaped)
+		return 0;
+	if (L->chan_ended) {
+		if (now < L->exit_deadline)
+			return L->exit_deadline;
+		receiver_failed(L, "channel_closed", L->rec.have ? "the channel "
+		    "closed inside a record" : "the channel closed while the "
+		    "receiver was running");
+		return 0;
+	}
+	if (L->draining) {
+		d = L->drain_deadline + (L->st.stdout_blocked_ns -
+		    L->drain_stalled_base);
+		if (now >= d) {
+			receiver_failed(L, "drain_timeout", "the drain was not "
+			    "complete within its deadline");
+			return 0;
+		}
+	}
+	return d;
 }
 
 int
@@ -699,7 +858,10 @@ loop_run(struct config *cfg)
 		size_t np;
 		int n;
 
-		deadline = L.draining ? 0 : run_timers(&L, mono_ns());
+		now = mono_ns();
+		deadline = receiver_timers(&L, now);
+		if (!L.draining)
+			deadline = earliest(deadline, run_timers(&L, now));
 		flush_out(&L);
 		if (L.exit_code != 0)
 			break;

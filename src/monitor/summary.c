@@ -10,11 +10,11 @@
 #define NS 1000000000ull
 
 void
-summary_reject(struct reject_summary *r, enum wire_reason why, uint64_t conn,
-    const char *detail)
+summary_reject(struct reject_summary *r, enum wire_reason why,
+    uint64_t count, uint64_t conn, const char *detail)
 {
-	r->counts[why]++;
-	r->total++;
+	r->counts[why] += count;
+	r->total += count;
 	r->pending = 1;
 	if (!r->have_example) {
 		r->have_example = 1;
@@ -25,9 +25,9 @@ summary_reject(struct reject_summary *r, enum wire_reason why, uint64_t conn,
 }
 
 void
-summary_refused(struct reject_summary *r)
+summary_refused(struct reject_summary *r, uint64_t count)
 {
-	r->refused++;
+	r->refused += count;
 	r->pending = 1;
 }
 

@@ -27,9 +27,10 @@ struct reject_summary {
 	int pending;
 };
 
-void summary_reject(struct reject_summary *r, enum wire_reason why, uint64_t conn,
-    const char *detail);
-void summary_refused(struct reject_summary *r);
+/* count rejections of one reason; conn and detail are the first one's */
+void summary_reject(struct reject_summary *r, enum wire_reason why,
+    uint64_t count, uint64_t conn, const char *detail);
+void summary_refused(struct reject_summary *r, uint64_t count);
 void summary_suppressed(struct reject_summary *r);
 void summary_probe_suppressed(struct reject_summary *r);
 /* Monotonic ns at which a summary is due, or 0 when none is pending. */

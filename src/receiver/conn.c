@@ -1,6 +1,6 @@
 /*
  * conn.c - intake: accept, admit, read, reassemble, decode (see
- * include/conn.h).
+ * conn.h).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -56,21 +56,6 @@ int
 intake_listen_fd(const struct intake *in, uint64_t now)
 {
 	return in->accept_pause_until > now ? -1 : in->listen_fd;
-}
-
-static int
-peer_allowed(const struct intake_config *cfg, uid_t uid, int have_cred)
-{
-	size_t i;
-
-	if (cfg->npeer_uids == 0)
-		return 1;
-	if (!have_cred)
-		return 0;
-	for (i = 0; i < cfg->npeer_uids; i++)
-		if (cfg->peer_uids[i] == uid)
-			return 1;
-	return 0;
 }
 
 static struct conn *
@@ -151,7 +136,8 @@ intake_accept(struct intake *in, uint64_t now)
 		have_cred = getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred,
 		    &len) == 0;
 		slot = free_slot(in);
-		if (slot == NULL || !peer_allowed(in->cfg, cred.uid, have_cred)) {
+		if (slot == NULL || !have_cred ||
+		    !intake_peer_admitted(in->cfg, cred.uid)) {
 			/* accepted and closed at once: counted, no event */
 			close(fd);
 			in->ops->refused(in->ctx);
@@ -160,9 +146,6 @@ intake_accept(struct intake *in, uint64_t now)
 		memset(slot, 0, sizeof(*slot));
 		slot->fd = fd;
 		slot->id = ++in->next_conn_id;
-		slot->have_cred = have_cred;
-		slot->peer_pid = have_cred ? cred.pid : 0;
-		slot->peer_uid = have_cred ? cred.uid : (uid_t)-1;
 		wire_reasm_init(&slot->reasm, in->cfg->max_frame);
 		in->ops->opened(in->ctx, slot, now);
 	}
@@ -259,6 +242,7 @@ intake_read(struct intake *in, struct conn *c, uint64_t now)
 		return -1;
 	}
 	in->bytes_received += (uint64_t)n;
+	in->ops->bytes(in->ctx, (size_t)n);
 	/* the frame's last byte was read by this call */
 	if (feed(in, c, (size_t)n, now, real_ns()) != 0)
 		return -1;

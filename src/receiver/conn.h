@@ -1,9 +1,10 @@
 /*
  * conn.h - intake: the listening socket and the guest connections. Accept
- * with SO_PEERCRED admission, read, reassemble, decode strictly, hold the
+ * with SO_PEERCRED admission (the monitor reads the credentials again on
+ * its own copy of the fd), read, reassemble, decode strictly, hold the
  * partial-frame deadline and the guest rate limit. It runs in the receiver
  * process and builds no events: what happens is reported through struct
- * intake_ops, which the receiver turns into records (channel.c) and the
+ * intake_ops, which the receiver turns into records (report.c) and the
  * monitor's loop, from those records, into events and counters.
  */
 #ifndef CONN_H
@@ -13,35 +14,15 @@
 #include <sys/types.h>
 
 #include "bucket.h"
+#include "rxargs.h"
 #include "wire.h"
-
-#define CONN_MAX_PEER_UIDS 16
-#define CONN_MAX 64             /* --max-connections ceiling */
-#define INTAKE_READ_CHUNK ((size_t)64 * 1024)  /* one read() from a guest */
 
 struct conn {
 	int fd;                 /* -1: slot free */
 	uint64_t id;            /* 1, 2, 3... per daemon run */
-	pid_t peer_pid;
-	uid_t peer_uid;
-	int have_cred;
 	struct wire_reasm reasm;
 	uint64_t partial_since; /* monotonic ns a partial frame began, 0 if none */
 	uint64_t frames_accepted;
-	uint64_t event_real;    /* CLOCK_REALTIME of this open or close, as
-	                         * the monitor is told it; 0: not known */
-};
-
-/* What the intake enforces (from the daemon's options). */
-struct intake_config {
-	size_t max_frame;
-	uint64_t frame_timeout_ms;
-	unsigned max_connections;
-	uid_t peer_uids[CONN_MAX_PEER_UIDS];
-	size_t npeer_uids;              /* 0: any uid */
-	uint64_t rate_limit;            /* guest events per second, 0: off */
-	uint64_t rate_burst;
-	struct wire_sources sources;
 };
 
 /* What the intake reports, in the order it happens. now is monotonic ns. */
@@ -59,6 +40,8 @@ struct intake_ops {
 	/* A connection was accepted and closed at once (over the limit or a
 	 * uid not admitted). */
 	void (*refused)(void *ctx);
+	/* n more bytes were read from a guest. */
+	void (*bytes)(void *ctx, size_t n);
 };
 
 struct intake {

@@ -6,7 +6,7 @@
 #include <sodium.h>
 
 #include "chain.h"
-#include "event.h"
+#include "event_types.h"
 
 void
 chain_next(const unsigned char prev[CHAIN_BYTES], const void *msg, size_t n,

@@ -45,7 +45,7 @@ man_flags() { sed -n 's/.*Fl -\([a-z][a-z0-9-]*\).*/--\1/p' "$1" | sort -u; }
 @test "a packager's flags: CPPFLAGS honoured, FORTIFY 3 builds, no -Werror" {
 	top="$BATS_TEST_DIRNAME/../.."
 	mkdir "$T/tree"
-	cp -r "$top/Makefile" "$top/src" "$top/include" "$top/cmd" "$top/scripts" "$T/tree/"
+	cp -r "$top/Makefile" "$top/src" "$top/cmd" "$top/scripts" "$T/tree/"
 	run make -C "$T/tree" V=1 CFLAGS="-O2 -D_FORTIFY_SOURCE=3" \
 	    CPPFLAGS="-DCELLOS_PACKAGER_TEST=1" LDFLAGS="-Wl,--as-needed"
 	[ "$status" -eq 0 ]
@@ -54,6 +54,7 @@ man_flags() { sed -n 's/.*Fl -\([a-z][a-z0-9-]*\).*/--\1/p' "$1" | sort -u; }
 	[[ "$output" == *"-D_FORTIFY_SOURCE=3"* && "$output" != *"-D_FORTIFY_SOURCE=2"* ]]
 	[[ "$output" != *"-Werror"* ]]
 	[ -x "$T/tree/bin/cellos-telemetryd" ]
+	[ -x "$T/tree/bin/cellos-telemetryd-receiver" ]
 }
 
 @test "bash completion offers exactly the flags of --help" {

@@ -1,8 +1,14 @@
 #!/usr/bin/env bats
 # The two processes of SPEC section 11, looked at from outside: a signed
 # daemon serving a guest, its receiver found as the monitor's child.
-# Check that the receiver is confined (Seccomp: 2, NoNewPrivs: 1, the name
-# telemetryd-rx, only its own fds), that neither the seed nor its base64url
+# Check that the receiver is its own program and confined (another
+# executable than the monitor, Seccomp: 2, NoNewPrivs: 1, the name
+# telemetryd-rx, fds 0-2 on /dev/null and otherwise only its sockets; run
+# as root: the user _cellos-telemetryd (created by scripts/run-tests, as
+# the package does) or --receiver-user nobody, no capabilities in any set,
+# an empty root in a mount namespace of its own; its ELF links libcbor,
+# libseccomp and libc only), that the monitor is not dumpable (its /proc
+# files are root's when it runs as another user), that neither the seed nor its base64url
 # text is anywhere in its readable memory (while both are in the monitor's),
 # that a receiver killed or crashing ends the run with a signed
 # receiver_failed, stopped and exit 70, that the receiver dies with the
@@ -25,6 +31,8 @@ teardown() { common_teardown; }
 	wait_for has_events .process.spawned 1
 	rx=$(receiver_pid)
 	[ "$(cat "/proc/$rx/comm")" = telemetryd-rx ]
+	[ "$(readlink "/proc/$rx/exe")" = "$BIN/cellos-telemetryd-receiver" ]
+	[ "$(readlink "/proc/$DPID/exe")" = "$BIN/cellos-telemetryd" ]
 	grep -q '^Seccomp:[[:space:]]*2$' "/proc/$rx/status"
 	grep -q '^NoNewPrivs:[[:space:]]*1$' "/proc/$rx/status"
 	grep -q '^Seccomp:[[:space:]]*0$' "/proc/$DPID/status"
@@ -32,8 +40,7 @@ teardown() { common_teardown; }
 		n=${fd##*/}
 		t=$(readlink "$fd")
 		case $n in
-		0|1) [ "$t" = /dev/null ] ;;
-		2) [ "$t" = "$(readlink "/proc/$DPID/fd/2")" ] ;;
+		0|1|2) [ "$t" = /dev/null ] ;;
 		*) [[ "$t" == socket:* ]] || { echo "fd $n is $t"; false; } ;;
 		esac
 		[ "$t" != "$(readlink "/proc/$DPID/fd/1")" ]
@@ -44,6 +51,93 @@ teardown() { common_teardown; }
 	wait "$epid"
 	stop_daemon
 	[ "$DSTATUS" -eq 0 ]
+}
+
+@test "run as root: another user, no capabilities, an empty root of its own" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root"
+	start_daemon
+	rx=$(receiver_pid)
+	uid=$(id -u _cellos-telemetryd)
+	grep -Eq "^Uid:[[:space:]]+$uid[[:space:]]+$uid[[:space:]]+$uid[[:space:]]+$uid$" "/proc/$rx/status"
+	grep -Eq '^Groups:[[:space:]]*$' "/proc/$rx/status"
+	for set in CapInh CapPrm CapEff CapBnd CapAmb; do
+		grep -q "^$set:[[:space:]]*0000000000000000$" "/proc/$rx/status"
+	done
+	[ "$(readlink "/proc/$rx/ns/mnt")" != "$(readlink "/proc/$DPID/ns/mnt")" ]
+	[ -z "$(ls -A "/proc/$rx/root/")" ]
+	! touch "/proc/$rx/root/x" 2>/dev/null
+	grep -Eq '^Max processes +0 +0' "/proc/$rx/limits"
+	grep -Eq '^Max file size +0 +0' "/proc/$rx/limits"
+	grep -Eq '^Max data size +[0-9]+ +[0-9]+' "/proc/$rx/limits"
+	events .started | jq -e '.data.receiver_user == "_cellos-telemetryd" and
+	    .data.receiver_root == "empty"'
+	stop_daemon
+	[ "$DSTATUS" -eq 0 ]
+}
+
+@test "--receiver-user names the user or UID:GID; a missing one is exit 78 saying how to create it" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root"
+	start_daemon --receiver-user nobody
+	grep -Eq "^Uid:[[:space:]]+$(id -u nobody)[[:space:]]" "/proc/$(receiver_pid)/status"
+	events .started | jq -e '.data.receiver_user == "nobody"'
+	stop_daemon
+	run "$DAEMON" --cell-id c --run-id r --uds-base "$T/w" --sign-alg off \
+	    --receiver-user no-such-user
+	[ "$status" -eq 78 ]
+	[[ "$output" == *"receiver user 'no-such-user' does not exist; create it (useradd --system"* ]]
+	[ ! -e "$T/w_9001" ]
+	run "$DAEMON" --cell-id c --run-id r --uds-base "$T/w" --sign-alg off \
+	    --receiver-user root
+	[ "$status" -eq 78 ]
+	[[ "$output" == *"is root"* ]]
+	# numbers need no user database
+	start_daemon --receiver-user 4321:4322
+	grep -Eq "^Uid:[[:space:]]+4321[[:space:]]" "/proc/$(receiver_pid)/status"
+	grep -Eq "^Gid:[[:space:]]+4322[[:space:]]" "/proc/$(receiver_pid)/status"
+	stop_daemon
+}
+
+@test "the receiver links libcbor, libseccomp and libc only" {
+	run readelf -d "$BIN/cellos-telemetryd-receiver"
+	[ "$status" -eq 0 ]
+	needed=$(echo "$output" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' |
+	    sed 's/\.so.*//' | sort | tr '\n' ' ')
+	[ "$needed" = "libc libcbor libseccomp " ]
+}
+
+@test "a missing receiver program is exit 78 naming the path" {
+	run "$DAEMON" --cell-id c --run-id r --uds-base "$T/w" --sign-alg off \
+	    --receiver-program "$T/nothing"
+	[ "$status" -eq 78 ]
+	[[ "$output" == *"--receiver-program $T/nothing"* ]]
+	[ ! -e "$T/w_9001" ]
+	cp "$DAEMON" "$T/cellos-telemetryd"
+	run "$T/cellos-telemetryd" --cell-id c --run-id r --uds-base "$T/w" \
+	    --sign-alg off
+	[ "$status" -eq 78 ]
+	# LIBEXECDIR's, named (set at build time: PREFIX/lib/cellos-telemetryd)
+	[[ "$output" == *"the receiver program /"*"/lib/cellos-telemetryd/cellos-telemetryd-receiver is missing or not executable (nor is it beside $T)"* ]]
+}
+
+@test "the monitor is not dumpable: run as another user, its /proc files are root's" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root to start it as another user"
+	chmod 755 "$T"
+	mkdir "$T/nb"
+	chown nobody "$T/nb"
+	setpriv --reuid nobody --regid nogroup --clear-groups \
+	    "$DAEMON" --cell-id c --run-id r --uds-base "$T/nb/u" --sign-alg off \
+	    >"$T/uout" 2>"$T/uerr" &
+	upid=$!
+	wait_for test -S "$T/nb/u_9001"
+	[ "$(stat -c %U "/proc/$upid/mem")" = root ]
+	[ "$(stat -c %U "/proc/$upid/environ")" = root ]
+	grep -Eq "^Uid:[[:space:]]+$(id -u nobody)[[:space:]]" "/proc/$upid/status"
+	# unprivileged: the receiver keeps the user and says what it could not
+	grep -q 'receiver confined without privileges' "$T/uerr"
+	jq -e --arg u "$(id -u nobody)" 'select(.type | endswith(".started")) |
+	    .data.receiver_user == $u and .data.receiver_root == "shared"' "$T/uout"
+	kill -TERM "$upid"
+	wait "$upid"
 }
 
 @test "the key is nowhere in the receiver's memory" {

@@ -1,6 +1,8 @@
 #!/usr/bin/env bats
 # A read on a guest connection fails with EIO (the LD_PRELOAD shim fails the
-# second read on a socket).
+# second read on a socket, in the receiver: a wrapper given as
+# --receiver-program sets the shim's knob there, since the receiver is
+# started with an empty environment).
 # Check that the connection is closed with its own reason, read_error, that
 # the errno is in the log, that it is counted in stopped, and that the
 # daemon goes on accepting.
@@ -14,7 +16,10 @@ setup() {
 teardown() { common_teardown; }
 
 @test "a read error closes that connection as read_error, logged and counted" {
-	FAULTSHIM_SOCKREAD_AT=2 LD_PRELOAD="$SHIM" start_daemon
+	printf '#!/bin/sh\nFAULTSHIM_SOCKREAD_AT=2 LD_PRELOAD=%s exec %s "$@"\n' \
+	    "$SHIM" "$BIN/cellos-telemetryd-receiver" >"$T/rx"
+	chmod +x "$T/rx"
+	start_daemon --receiver-program "$T/rx"
 	"$CTL" emit --uds "$SOCK" --count 1 --linger 300ms 2>/dev/null &
 	epid=$!
 	sleep 0.1

@@ -1,21 +1,26 @@
 /*
  * test_sandbox.c - the receiver's seccomp filter, installed for real in a
- * forked child: the calls the receiver makes still work; open, socket and
- * execve kill the child with SIGSYS.
+ * forked child: the calls the receiver makes still work; open, socket,
+ * execve, a call that takes a path, a write to any fd but the channel and
+ * an madvise malloc never makes kill the child with SIGSYS.
  */
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "rxargs.h"
 #include "sandbox.h"
 #include "t.h"
 
-enum forbidden { NOTHING, OPEN, SOCKET, EXECVE };
+enum forbidden { NOTHING, OPEN, SOCKET, EXECVE, STAT_PATH, WRITE_OTHER,
+	MADVISE_OTHER };
 
 /* The child's fate: its wait status. */
 static int
@@ -33,18 +38,22 @@ in_sandbox(enum forbidden what)
 		char c = 'x', *big;
 		char *const argv[] = { "/bin/true", NULL };
 
-		if (sandbox_filter() != 0)
+		struct stat st;
+
+		/* the pipe's write end where the channel is */
+		if (dup2(p[1], RX_CHAN_FD) != RX_CHAN_FD || sandbox_filter() != 0)
 			_exit(2);
 		/* what the receiver's loop does */
 		if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0 ||
-		    write(p[1], &c, 1) != 1 || poll(&pf, 1, 0) != 1 ||
+		    write(RX_CHAN_FD, &c, 1) != 1 || poll(&pf, 1, 0) != 1 ||
 		    read(p[0], &c, 1) != 1)
 			_exit(3);
 		big = malloc(1 << 20);          /* mmap for a large body */
 		if (big == NULL)
 			_exit(4);
 		big[0] = 1;
-		free(big);
+		if (what != MADVISE_OTHER)
+			free(big);
 		if (fcntl(p[0], F_DUPFD_CLOEXEC, 3) < 0)
 			_exit(5);
 		if (what == OPEN)
@@ -53,6 +62,12 @@ in_sandbox(enum forbidden what)
 			socket(AF_UNIX, SOCK_STREAM, 0);
 		else if (what == EXECVE)
 			execve(argv[0], argv, NULL);
+		else if (what == STAT_PATH)
+			stat("/etc/shadow", &st);
+		else if (what == WRITE_OTHER)
+			(void)!write(p[0], &c, 1);     /* any fd but 4 */
+		else if (what == MADVISE_OTHER)
+			madvise(big, 4096, MADV_WILLNEED);
 		_exit(0);       /* no atexit handlers: a sanitizer's need more */
 	}
 	close(p[0]);
@@ -84,9 +99,23 @@ filter_kills_open_socket_execve(void)
 	T_ASSERT(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS);
 }
 
+static void
+filter_kills_paths_other_writes_madvise(void)
+{
+	int st;
+
+	st = in_sandbox(STAT_PATH);
+	T_ASSERT(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS);
+	st = in_sandbox(WRITE_OTHER);
+	T_ASSERT(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS);
+	st = in_sandbox(MADVISE_OTHER);
+	T_ASSERT(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS);
+}
+
 void
 sandbox_tests(void)
 {
 	RUN(filter_allows_the_loop);
 	RUN(filter_kills_open_socket_execve);
+	RUN(filter_kills_paths_other_writes_madvise);
 }

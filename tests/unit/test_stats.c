@@ -43,16 +43,17 @@ summary_first_at_once_then_per_second(void)
 	json_t *o;
 
 	T_EQ_INT(summary_deadline(&r), 0);
-	summary_reject(&r, WIRE_MALFORMED_CBOR, 3, "first");
-	summary_reject(&r, WIRE_WRONG_TYPE, 4, "second");
+	summary_reject(&r, WIRE_MALFORMED_CBOR, 1, 3, "first");
+	/* a count from one record is added in one step */
+	summary_reject(&r, WIRE_WRONG_TYPE, 5, 4, "second");
 	T_ASSERT(summary_deadline(&r) != 0 && summary_deadline(&r) <= 5 * S);
 	o = summary_take(&r, 5 * S);
-	T_EQ_INT(json_integer_value(json_object_get(o, "frames_rejected")), 2);
+	T_EQ_INT(json_integer_value(json_object_get(o, "frames_rejected")), 6);
 	T_EQ_STR(json_string_value(json_object_get(json_object_get(o, "example"), "detail")), "first");
-	T_EQ_INT(json_integer_value(json_object_get(json_object_get(o, "counts"), "wrong_type")), 1);
+	T_EQ_INT(json_integer_value(json_object_get(json_object_get(o, "counts"), "wrong_type")), 5);
 	json_decref(o);
 	T_EQ_INT(summary_deadline(&r), 0);
-	summary_refused(&r);
+	summary_refused(&r, 1);
 	T_ASSERT(summary_deadline(&r) == 6 * S);       /* a second after the last */
 	o = summary_take(&r, 6 * S);
 	T_EQ_INT(json_integer_value(json_object_get(o, "connections_refused")), 1);
