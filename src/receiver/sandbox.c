@@ -130,7 +130,7 @@ rule(scmp_filter_ctx ctx, int call, unsigned n, struct scmp_arg_cmp a,
 int
 sandbox_filter(void)
 {
-	const struct scmp_arg_cmp none = SCMP_A0(SCMP_CMP_EQ, 0);
+	const struct scmp_arg_cmp none = SCMP_A0(SCMP_CMP_EQ, 0, 0);
 	scmp_filter_ctx ctx;
 	size_t i;
 	int rc = 0;
@@ -149,18 +149,18 @@ sandbox_filter(void)
 	 * anything else a compromised receiver might hold */
 	if (rc == 0)
 		rc = rule(ctx, SCMP_SYS(write), 1,
-		    SCMP_A0(SCMP_CMP_EQ, RX_CHAN_FD), none);
+		    SCMP_A0(SCMP_CMP_EQ, RX_CHAN_FD, 0), none);
 	if (rc == 0)
 		rc = rule(ctx, SCMP_SYS(sendmsg), 1,
-		    SCMP_A0(SCMP_CMP_EQ, RX_CHAN_FD), none);
+		    SCMP_A0(SCMP_CMP_EQ, RX_CHAN_FD, 0), none);
 	if (rc == 0)
 		rc = rule(ctx, SCMP_SYS(accept4), 1,
-		    SCMP_A0(SCMP_CMP_EQ, RX_LISTEN_FD), none);
+		    SCMP_A0(SCMP_CMP_EQ, RX_LISTEN_FD, 0), none);
 	/* admission by --peer-uid: the peer's credentials, nothing else */
 	if (rc == 0)
 		rc = rule(ctx, SCMP_SYS(getsockopt), 2,
-		    SCMP_A1(SCMP_CMP_EQ, SOL_SOCKET),
-		    SCMP_A2(SCMP_CMP_EQ, SO_PEERCRED));
+		    SCMP_A1(SCMP_CMP_EQ, SOL_SOCKET, 0),
+		    SCMP_A2(SCMP_CMP_EQ, SO_PEERCRED, 0));
 	/* memory for reassembly, never executable */
 	if (rc == 0)
 		rc = rule(ctx, SCMP_SYS(mmap), 1,
@@ -170,14 +170,14 @@ sandbox_filter(void)
 		    SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0), none);
 	for (i = 0; i < sizeof(advice) / sizeof(advice[0]) && rc == 0; i++)
 		rc = rule(ctx, SCMP_SYS(madvise), 1,
-		    SCMP_A2(SCMP_CMP_EQ, (scmp_datum_t)advice[i]), none);
+		    SCMP_A2(SCMP_CMP_EQ, (scmp_datum_t)advice[i], 0), none);
 	/* FIONREAD only: how much a socket holds, nothing else */
 	if (rc == 0)
 		rc = rule(ctx, SCMP_SYS(ioctl), 1,
-		    SCMP_A1(SCMP_CMP_EQ, FIONREAD), none);
+		    SCMP_A1(SCMP_CMP_EQ, FIONREAD, 0), none);
 	for (i = 0; i < sizeof(fcntl_cmds) / sizeof(fcntl_cmds[0]) && rc == 0; i++)
 		rc = rule(ctx, SCMP_SYS(fcntl), 1,
-		    SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)fcntl_cmds[i]), none);
+		    SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)fcntl_cmds[i], 0), none);
 	if (rc == 0)
 		rc = seccomp_load(ctx);
 	seccomp_release(ctx);
