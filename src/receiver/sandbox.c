@@ -26,6 +26,16 @@
 #include "report.h"
 #include "sandbox.h"
 
+/* AddressSanitizer's runtime: its quarantine holds freed memory (no
+ * RLIMIT_DATA fits it) and it advises on the shadow it maps. */
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
+#endif
+
 /* Where the empty root is mounted before chroot: a directory every Linux
  * has, shadowed only inside our own mount namespace. */
 #define EMPTY_ROOT_AT "/proc"
@@ -115,8 +125,13 @@ static const int plain[] = {
 /* fcntl commands allowed: the spare fd and a record's fd, flag reads. */
 static const int fcntl_cmds[] = { F_DUPFD_CLOEXEC, F_GETFL, F_GETFD };
 
-/* madvise: what glibc's malloc gives back memory with. */
-static const int advice[] = { MADV_DONTNEED, MADV_FREE };
+/* madvise: what glibc's malloc gives back memory with (and, in sanitizer
+ * builds, what the sanitizer runtime marks its shadow with). */
+static const int advice[] = { MADV_DONTNEED, MADV_FREE,
+#ifdef UNDER_ASAN
+	MADV_NOHUGEPAGE, MADV_DONTDUMP,
+#endif
+};
 
 static int
 rule(scmp_filter_ctx ctx, int call, unsigned n, struct scmp_arg_cmp a,
@@ -224,13 +239,8 @@ sandbox_enter(const struct rx_settings *s, const char **what)
 
 	if (s->sandbox) {
 		data = data_now();
-#if defined(__SANITIZE_ADDRESS__)
-		/* AddressSanitizer's quarantine keeps freed memory: no bound */
+#ifdef UNDER_ASAN
 		data = 0;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-		data = 0;
-#endif
 #endif
 		if (data)
 			data += DATA_FIXED + (uint64_t)s->intake.max_connections *
