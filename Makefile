@@ -218,7 +218,8 @@ memcheck: all
 lint:
 	$(Q)cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 	    --inline-suppr $(INCLUDES) --std=c11 src cmd
-	$(Q)clang-tidy --quiet $(LIB_SRCS) cmd/*.c -- -std=gnu11 $(INCLUDES) $(PKG_CFLAGS)
+	$(Q)clang-tidy --quiet $(LIB_SRCS) cmd/*.c -- -std=gnu11 $(INCLUDES) \
+	    -DLIBEXECDIR='"$(LIBEXECDIR)"' $(PKG_CFLAGS)
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) \

@@ -8,6 +8,7 @@
 #include <sched.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -210,9 +211,10 @@ data_now(void)
 {
 	char buf[4096];
 	const char *p;
+	char *end;
 	ssize_t n;
 	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
-	unsigned long long kb = 0;
+	unsigned long long kb;
 
 	if (fd < 0)
 		return 0;
@@ -222,7 +224,10 @@ data_now(void)
 		return 0;
 	buf[n] = '\0';
 	p = strstr(buf, "\nVmData:");
-	if (p == NULL || sscanf(p + 8, "%llu", &kb) != 1)
+	if (p == NULL)
+		return 0;
+	kb = strtoull(p + 8, &end, 10);
+	if (end == p + 8)
 		return 0;
 	return (uint64_t)kb * 1024;
 }
