@@ -595,6 +595,12 @@ handle_signals(struct loop *L, uint64_t now)
 			log_msg(LOG_INFO, "SIGHUP ignored; restart to reconfigure",
 			    NULL);
 			break;
+		case SIGCHLD:
+			/* the receiver's exit when there is no pidfd; a probe's
+			 * child (nft) is the probe's to reap */
+			if (L->exit_code == 0)
+				receiver_exited(L);
+			break;
 		}
 	}
 }

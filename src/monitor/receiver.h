@@ -15,7 +15,8 @@
 
 struct receiver {
 	pid_t pid;              /* 0: never started */
-	int pidfd;              /* readable once it has exited; -1: closed */
+	int pidfd;              /* readable once it has exited; -1: none
+	                         * (SIGCHLD tells then) or closed */
 	int chan;               /* the monitor's end of the socketpair */
 	int reaped;             /* its status is in status */
 	int status;             /* wait status, once reaped */
