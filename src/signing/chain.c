@@ -26,5 +26,6 @@ chain_is_seal(const char *type)
 {
 	return strcmp(type, EVENT_STARTED) == 0 ||
 	    strcmp(type, EVENT_CHECKPOINT) == 0 ||
-	    strcmp(type, EVENT_STOPPED) == 0 || strcmp(type, EVENT_SEAL) == 0;
+	    strcmp(type, EVENT_STOPPED) == 0 || strcmp(type, EVENT_SEAL) == 0 ||
+	    strcmp(type, EVENT_KEY_ROTATED) == 0;
 }

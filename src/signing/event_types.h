@@ -19,5 +19,9 @@
 #define EVENT_STOPPED EVENT_TYPE_HOST "stopped"
 #define EVENT_RECEIVER_FAILED EVENT_TYPE_HOST "receiver_failed"
 #define EVENT_SEAL EVENT_TYPE_HOST "seal"
+/* SIGHUP loaded another key: old_kid, new_kid, new_sigalg and (Ed25519)
+ * new_public_key; signed by the old key (a seal in chain mode), every
+ * line after it by the new one (SPEC section 16) */
+#define EVENT_KEY_ROTATED EVENT_TYPE_HOST "key_rotated"
 
 #endif
