@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +45,8 @@ static const char usage_text[] =
 "  --uds-base PATH            socket path prefix; listens on PATH_<port>\n"
 "  --port N                   vsock port suffix (default 9001)\n"
 "  --socket-mode MODE         octal mode of the socket (default 0600)\n"
+"  --socket-owner USER[:GROUP]  give the socket to USER (names or numbers):\n"
+"                             a jailed Firecracker's uid\n"
 "  --listen-fd N              use an already bound, listening socket\n"
 "  --max-connections N        concurrent connections, 1..64 (default 4)\n"
 "  --peer-uid UID[,UID...]    admit only these SO_PEERCRED uids\n"
@@ -96,7 +99,8 @@ static const char usage_text[] =
 "configuration.\n";
 
 enum {
-	OPT_CELL = 256, OPT_RUN, OPT_SPEC, OPT_UDS, OPT_PORT, OPT_MODE, OPT_LFD,
+	OPT_CELL = 256, OPT_RUN, OPT_SPEC, OPT_UDS, OPT_PORT, OPT_MODE, OPT_OWNER,
+	OPT_LFD,
 	OPT_MAXCONN, OPT_PEER, OPT_READY, OPT_MAXFRAME, OPT_FTIMEOUT, OPT_ALLOW,
 	OPT_RATE, OPT_BURST, OPT_COALESCE, OPT_SILENCE, OPT_CHECKPOINT, OPT_ALG,
 	OPT_KEY, OPT_KID, OPT_SIGNMODE, OPT_SEALEVERY, OPT_SEALINT, OPT_CGROUP,
@@ -112,6 +116,7 @@ static const struct option options[] = {
 	{ "uds-base", required_argument, NULL, OPT_UDS },
 	{ "port", required_argument, NULL, OPT_PORT },
 	{ "socket-mode", required_argument, NULL, OPT_MODE },
+	{ "socket-owner", required_argument, NULL, OPT_OWNER },
 	{ "listen-fd", required_argument, NULL, OPT_LFD },
 	{ "max-connections", required_argument, NULL, OPT_MAXCONN },
 	{ "peer-uid", required_argument, NULL, OPT_PEER },
@@ -250,6 +255,45 @@ parse_socket_mode(struct config *c, const char *arg)
 	c->socket_mode = (mode_t)m;
 }
 
+/* --socket-owner USER[:GROUP]: names or numbers; a user name alone
+ * brings its primary group, a uid alone leaves the group as it is. */
+static void
+parse_socket_owner(struct config *c, const char *arg)
+{
+	char user[64], *group;
+	uint64_t v;
+
+	if (strlen(arg) >= sizeof(user) || arg[0] == '\0' || arg[0] == ':')
+		usage_error("--socket-owner %s: expected USER[:GROUP]", arg);
+	snprintf(user, sizeof(user), "%s", arg);
+	group = strchr(user, ':');
+	if (group != NULL)
+		*group++ = '\0';
+	c->socket_gid = (gid_t)-1;
+	if (parse_u64(user, 0, 0xFFFFFFFEu, &v) == 0) {
+		c->socket_uid = (uid_t)v;
+	} else {
+		struct passwd *pw = getpwnam(user);
+
+		if (pw == NULL)
+			die(EXIT_CONFIG, "--socket-owner %s: no user '%s'", arg,
+			    user);
+		c->socket_uid = pw->pw_uid;
+		c->socket_gid = pw->pw_gid;
+	}
+	if (group != NULL && parse_u64(group, 0, 0xFFFFFFFEu, &v) == 0) {
+		c->socket_gid = (gid_t)v;
+	} else if (group != NULL) {
+		struct group *gr = getgrnam(group);
+
+		if (gr == NULL)
+			die(EXIT_CONFIG, "--socket-owner %s: no group '%s'", arg,
+			    group);
+		c->socket_gid = gr->gr_gid;
+	}
+	c->socket_owner_set = 1;
+}
+
 static void
 add_probe_source(struct config *c, const char *arg)
 {
@@ -285,6 +329,7 @@ apply_option(struct config *c, struct sign_opts *so, int opt, const char *arg)
 	case OPT_UDS: c->uds_base = arg; break;
 	case OPT_PORT: c->port = (unsigned)num_opt("port", arg, 1, 0xFFFFFFFFu); break;
 	case OPT_MODE: parse_socket_mode(c, arg); break;
+	case OPT_OWNER: parse_socket_owner(c, arg); break;
 	case OPT_LFD: c->listen_fd = (int)num_opt("listen-fd", arg, 0, 65535); break;
 	case OPT_MAXCONN:
 		c->intake.max_connections = (unsigned)num_opt("max-connections",
@@ -409,6 +454,14 @@ check_config(struct config *c)
 	if (c->ready_fd >= 0 && c->ready_fd == c->listen_fd)
 		usage_error("--ready-fd and --listen-fd are both %d; they must "
 		    "be different fds", c->ready_fd);
+	/* not open now: we would create an fd of that number ourselves and
+	 * write the readiness newline into it */
+	if (c->ready_fd >= 0 && fcntl(c->ready_fd, F_GETFD) < 0)
+		usage_error("--ready-fd %d is not open; open it in the supervisor "
+		    "(for example 3>\"$fifo\") and pass its number", c->ready_fd);
+	if (c->socket_owner_set && c->listen_fd >= 0)
+		usage_error("--socket-owner applies to the socket we bind; with "
+		    "--listen-fd the socket is the service manager's to own");
 	if (!event_id_ok(c->cell_id))
 		die(EXIT_CONFIG, "--cell-id '%.200s' is not 1..128 characters of "
 		    "[A-Za-z0-9._:-]", c->cell_id);

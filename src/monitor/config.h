@@ -23,6 +23,9 @@ struct config {
 	const char *spec_hash;          /* NULL: null in events */
 	unsigned port;
 	mode_t socket_mode;
+	int socket_owner_set;           /* --socket-owner given */
+	uid_t socket_uid;
+	gid_t socket_gid;               /* (gid_t)-1: unchanged */
 	int listen_fd;                  /* -1: bind uds_base */
 	int ready_fd;                   /* -1: none */
 	uint64_t silence_timeout_ms;    /* 0: off */

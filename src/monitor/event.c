@@ -49,6 +49,33 @@ event_spec_hash_ok(const char *s)
 	return 1;
 }
 
+/* The envelope after the data: sigalg and sigkid of the key, source,
+ * specversion, streamid. Rendered at start and when the key changes. */
+static void
+render_env_tail(struct event_ctx *e)
+{
+	e->env_tail.len = 0;
+	if (e->key != NULL) {
+		const char *alg = keys_alg_name(e->key->alg);
+
+		buf_adds(&e->env_tail, ",\"sigalg\":");
+		jcs_string(&e->env_tail, alg, strlen(alg));
+		buf_adds(&e->env_tail, ",\"sigkid\":");
+		jcs_string(&e->env_tail, e->key->kid, strlen(e->key->kid));
+	}
+	buf_adds(&e->env_tail, ",\"source\":\"urn:cellos:cell:");
+	buf_adds(&e->env_tail, e->cell_id);
+	buf_adds(&e->env_tail, "\",\"specversion\":\"1.0\",\"streamid\":\"");
+	buf_adds(&e->env_tail, e->streamid);
+	buf_adds(&e->env_tail, "\"");
+}
+
+void
+event_key_changed(struct event_ctx *e)
+{
+	render_env_tail(e);
+}
+
 void
 event_init(struct event_ctx *e, const char *cell_id, const char *run_id,
     const char *spec_hash, const struct key *key, const char *fixed_streamid)
@@ -85,19 +112,7 @@ event_init(struct event_ctx *e, const char *cell_id, const char *run_id,
 		buf_adds(&e->attr_tail, "null");
 
 	buf_init(&e->env_tail, 512, 2048);
-	if (e->key != NULL) {
-		const char *alg = keys_alg_name(e->key->alg);
-
-		buf_adds(&e->env_tail, ",\"sigalg\":");
-		jcs_string(&e->env_tail, alg, strlen(alg));
-		buf_adds(&e->env_tail, ",\"sigkid\":");
-		jcs_string(&e->env_tail, e->key->kid, strlen(e->key->kid));
-	}
-	buf_adds(&e->env_tail, ",\"source\":\"urn:cellos:cell:");
-	buf_adds(&e->env_tail, e->cell_id);
-	buf_adds(&e->env_tail, "\",\"specversion\":\"1.0\",\"streamid\":\"");
-	buf_adds(&e->env_tail, e->streamid);
-	buf_adds(&e->env_tail, "\"");
+	render_env_tail(e);
 
 	buf_init(&e->msg, 4096, 1 << 24);
 	buf_init(&e->sealed, 256, 1 << 24);

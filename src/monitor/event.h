@@ -51,6 +51,9 @@ int event_spec_hash_ok(const char *s);
 void event_init(struct event_ctx *e, const char *cell_id, const char *run_id,
     const char *spec_hash, const struct key *key, const char *fixed_streamid);
 void event_free(struct event_ctx *e);
+/* The key e signs with (the one given to event_init, by pointer) now holds
+ * another key of the same algorithm: lines from now on carry its kid. */
+void event_key_changed(struct event_ctx *e);
 
 /* Chain mode from the next line on: every line carries "chain", only seal
  * lines (chain_is_seal) carry "sig". Needs a key. */

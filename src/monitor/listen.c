@@ -3,8 +3,11 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -43,9 +46,113 @@ socket_is_live(const struct sockaddr_un *sa)
 	return live;
 }
 
+/* A user other than root, us and the one the socket is for. */
+static int
+foreign(uid_t uid, const struct listen_owner *owner)
+{
+	return uid != 0 && uid != geteuid() &&
+	    !(owner != NULL && uid == owner->uid);
+}
+
+/*
+ * The socket's directory, and every one above it, must be ours: not
+ * writable by another user (unless sticky and owned by root or us, as
+ * /tmp), and not reached through a symlink another user owns. Else that
+ * user could replace or redirect the socket between our bind and the
+ * VMM's connect. The directory itself may belong to the socket's owner
+ * (--socket-owner: a jailed VMM's chroot).
+ */
+static int
+check_dirs(const char *path, const struct listen_owner *owner, char *err,
+    size_t errlen)
+{
+	char dir[PATH_MAX], real[PATH_MAX], part[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	struct stat st;
+	size_t i, n;
+
+	if (slash == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 :
+		    (int)(slash - path), path);
+	/* symlinks on the way as written */
+	for (i = 1, n = strlen(dir); i <= n; i++) {
+		if (i < n && dir[i] != '/')
+			continue;
+		snprintf(part, sizeof(part), "%.*s", (int)i, dir);
+		if (lstat(part, &st) == 0 && S_ISLNK(st.st_mode) &&
+		    foreign(st.st_uid, NULL)) {
+			snprintf(err, errlen, "the socket directory is reached "
+			    "through %s, a symlink owned by uid %u: that user "
+			    "could redirect it; use a path without it", part,
+			    (unsigned)st.st_uid);
+			return EXIT_INUSE;
+		}
+	}
+	if (realpath(dir, real) == NULL)
+		return 0;       /* bind says what is missing */
+	/* every directory from / down to the socket's */
+	for (i = 1, n = strlen(real); i <= n; i++) {
+		int last = i == n;
+
+		if (!last && real[i] != '/')
+			continue;
+		snprintf(part, sizeof(part), "%.*s", (int)(i == 1 && n > 1 ?
+		    1 : i), real);
+		if (stat(part, &st) != 0)
+			continue;
+		if (((st.st_mode & (S_IWGRP | S_IWOTH)) &&
+		    !((st.st_mode & S_ISVTX) && !foreign(st.st_uid, NULL))) ||
+		    foreign(st.st_uid, last ? owner : NULL)) {
+			snprintf(err, errlen, "the socket directory %s is not ours: "
+			    "%s (uid %u, mode %04o) can be written by another user, "
+			    "who could replace the socket; use a directory only "
+			    "root or we can write (mkdir -m 0700), or a sticky one "
+			    "owned by root", real, part, (unsigned)st.st_uid,
+			    (unsigned)(st.st_mode & 07777));
+			return EXIT_INUSE;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Claim the path for as long as we run: an exclusive lock on PATH.lock.
+ * Two daemons started on one path at the same instant both see a missing
+ * or stale socket; only the lock's holder goes on to remove and bind it.
+ * The lock file stays when we exit (removing it would race with the next
+ * daemon's open of it).
+ */
+static int
+claim(struct listener *l, char *err, size_t errlen)
+{
+	char lock[LISTEN_PATH_MAX + 8];
+
+	snprintf(lock, sizeof(lock), "%s.lock", l->path);
+	l->lock_fd = open(lock, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC |
+	    O_NOCTTY, 0600);
+	if (l->lock_fd < 0) {
+		int e = errno;
+
+		snprintf(err, errlen, "cannot open the lock %s: %s%s", lock,
+		    strerror(e), e == ELOOP ? " (a symlink: remove it)" : "");
+		return e == ENOENT || e == ENOTDIR ? -1 : EXIT_INUSE;
+	}
+	if (flock(l->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+		snprintf(err, errlen, "%s is in use by a live listener: another "
+		    "cellos-telemetryd holds its lock %s; is another "
+		    "cellos-telemetryd running for this cell?", l->path, lock);
+		close(l->lock_fd);
+		l->lock_fd = -1;
+		return EXIT_INUSE;
+	}
+	return 0;
+}
+
 int
 listen_open(struct listener *l, const char *base, unsigned port, mode_t mode,
-    int backlog, char *err, size_t errlen)
+    const struct listen_owner *owner, int backlog, char *err, size_t errlen)
 {
 	struct sockaddr_un sa;
 	struct stat st;
@@ -53,7 +160,7 @@ listen_open(struct listener *l, const char *base, unsigned port, mode_t mode,
 	int n, rc;
 
 	memset(l, 0, sizeof(*l));
-	l->fd = -1;
+	l->fd = l->lock_fd = -1;
 	n = snprintf(l->path, sizeof(l->path), "%s_%u", base, port);
 	if (n < 0 || (size_t)n >= sizeof(l->path) || path_addr(l->path, &sa) != 0) {
 		snprintf(err, errlen, "socket path %s_%u is %d bytes, over the "
@@ -61,6 +168,11 @@ listen_open(struct listener *l, const char *base, unsigned port, mode_t mode,
 		    port, n, LISTEN_PATH_MAX);
 		return EXIT_CONFIG;
 	}
+	if ((rc = check_dirs(l->path, owner, err, errlen)) != 0)
+		return rc;
+	/* a missing directory: bind below says what to create */
+	if ((rc = claim(l, err, errlen)) > 0)
+		return rc;
 	if (lstat(l->path, &st) == 0) {
 		/* only a socket can be stale; a file, link or directory may
 		 * belong to someone else, so never unlink it */
@@ -124,6 +236,14 @@ listen_open(struct listener *l, const char *base, unsigned port, mode_t mode,
 		l->dev = st.st_dev;
 		l->ino = st.st_ino;
 	}
+	/* the jailed VMM's uid: with the mode, it and no one else connects */
+	if (owner != NULL && lchown(l->path, owner->uid, owner->gid) != 0) {
+		snprintf(err, errlen, "cannot give %s to uid %u gid %u "
+		    "(--socket-owner): %s", l->path, (unsigned)owner->uid,
+		    (unsigned)owner->gid, strerror(errno));
+		listen_close(l);
+		return errno == EPERM ? EXIT_CONFIG : EXIT_OSERR;
+	}
 	if (listen(l->fd, backlog) != 0) {
 		snprintf(err, errlen, "listen %s: %s", l->path, strerror(errno));
 		listen_close(l);
@@ -141,7 +261,7 @@ listen_adopt(struct listener *l, int fd, char *err, size_t errlen)
 	socklen_t salen = sizeof(sa);
 
 	memset(l, 0, sizeof(*l));
-	l->fd = -1;
+	l->fd = l->lock_fd = -1;
 	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &acc, &len) != 0 || !acc) {
 		snprintf(err, errlen, "--listen-fd %d is not a listening socket",
 		    fd);
@@ -185,4 +305,8 @@ listen_close(struct listener *l)
 	    st.st_dev == l->dev && st.st_ino == l->ino)
 		unlink(l->path);
 	l->owned = 0;
+	/* the claim ends last: no one binds before our unlink */
+	if (l->lock_fd >= 0)
+		close(l->lock_fd);
+	l->lock_fd = -1;
 }

@@ -1,9 +1,11 @@
 /*
  * listen.h - the per-cell Unix socket: path rules, bind, or an inherited fd.
  *
- * An existing path is reclaimed only when it is a stale socket (nobody
- * listening); a live socket, or anything that is not a socket, is refused
- * and left alone. On exit the path is unlinked only if it is still ours.
+ * The path is claimed with a lock (PATH.lock) held for the daemon's life,
+ * in a directory no other user can write. An existing path is reclaimed
+ * only when it is a stale socket (nobody listening); a live socket, or
+ * anything that is not a socket, is refused and left alone. On exit the
+ * path is unlinked only if it is still ours.
  */
 #ifndef LISTEN_H
 #define LISTEN_H
@@ -18,11 +20,20 @@ struct listener {
 	dev_t dev;
 	ino_t ino;
 	int owned;              /* we created the path */
+	int lock_fd;            /* PATH.lock, held: the claim; -1: none */
 };
 
-/* Bind <base>_<port> with mode. Returns 0, or an exit code with err set. */
+/* --socket-owner: who the socket file belongs to. */
+struct listen_owner {
+	uid_t uid;
+	gid_t gid;
+};
+
+/* Bind <base>_<port> with mode, owned by owner (NULL: by us). Returns 0,
+ * or an exit code with err set. */
 int listen_open(struct listener *l, const char *base, unsigned port,
-    mode_t mode, int backlog, char *err, size_t errlen);
+    mode_t mode, const struct listen_owner *owner, int backlog, char *err,
+    size_t errlen);
 
 /* Use an inherited listening socket. Returns 0 or an exit code. */
 int listen_adopt(struct listener *l, int fd, char *err, size_t errlen);
@@ -31,7 +42,8 @@ int listen_adopt(struct listener *l, int fd, char *err, size_t errlen);
  * unlink at listen_close(). */
 void listen_release(struct listener *l);
 
-/* Close; unlink the path only if it still names the socket we bound. */
+/* Close; unlink the path only if it still names the socket we bound;
+ * then give up the claim. */
 void listen_close(struct listener *l);
 
 #endif

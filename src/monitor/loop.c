@@ -668,7 +668,9 @@ loop_setup(struct loop *L, struct config *cfg)
 		rc = listen_adopt(&L->lis, cfg->listen_fd, err, sizeof(err));
 	else
 		rc = listen_open(&L->lis, cfg->uds_base, cfg->port,
-		    cfg->socket_mode, LISTEN_BACKLOG, err, sizeof(err));
+		    cfg->socket_mode, cfg->socket_owner_set ? &(struct
+		    listen_owner){ cfg->socket_uid, cfg->socket_gid } : NULL,
+		    LISTEN_BACKLOG, err, sizeof(err));
 	if (rc != 0)
 		die(rc, "%s", err);
 	fatal_listener = &L->lis;

@@ -43,6 +43,17 @@ start_daemon() {
 	fi
 }
 
+# start_daemon_at BASE: start on another --uds-base, wait until ready, stop
+# it (exit 0): the path was accepted.
+start_daemon_at() {
+	local base=$SOCK_BASE
+	SOCK_BASE=$1
+	start_daemon
+	SOCK_BASE=$base
+	stop_daemon
+	[ "$DSTATUS" -eq 0 ]
+}
+
 # stop_daemon: SIGTERM, wait, leave the exit code in $DSTATUS.
 stop_daemon() {
 	kill -TERM "$DPID"

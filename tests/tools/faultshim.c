@@ -6,12 +6,15 @@
  *                           (the channel) fails, EIO: in the receiver
  *                           program, the only one that reads guests
  *   FAULTSHIM_COUNT_FD=FD   at exit, write the number of allocations to FD
+ *   FAULTSHIM_LISTEN_DELAY_MS=N  listen() waits N ms first: the window
+ *                           between bind and listen, held open
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -86,6 +89,16 @@ read(int fd, void *buf, size_t n)
 		return -1;
 	}
 	return syscall(SYS_read, fd, buf, n);
+}
+
+int
+listen(int fd, int backlog)
+{
+	long ms = env_num("FAULTSHIM_LISTEN_DELAY_MS");
+
+	if (ms > 0)
+		usleep((useconds_t)ms * 1000);
+	return (int)syscall(SYS_listen, fd, backlog);
 }
 
 __attribute__((destructor)) static void
