@@ -555,6 +555,7 @@ int
 main(int argc, char **argv)
 {
 	struct sign_opts so = { NULL, NULL, NULL };
+	static char cred_key[4096];
 	int seen[OPT_LAST] = { 0 }, c;
 	struct rlimit nocore = { 0, 0 };
 
@@ -586,7 +587,17 @@ main(int argc, char **argv)
 		die(EXIT_OSERR, "libsodium failed to initialise");
 	json_set_alloc_funcs(xmalloc, free);
 	atexit(wipe_key);
+	/* systemd credentials (LoadCredential=signing-key:...): the default */
+	if (so.key_file == NULL && getenv(KEYS_ENV_ED25519) == NULL &&
+	    getenv(KEYS_ENV_HMAC) == NULL && getenv("CREDENTIALS_DIRECTORY")) {
+		snprintf(cred_key, sizeof(cred_key), "%s/signing-key",
+		    getenv("CREDENTIALS_DIRECTORY"));
+		if (access(cred_key, F_OK) == 0)
+			so.key_file = cred_key;
+	}
+	cfg.kid_fixed = so.kid != NULL || getenv(KEYS_ENV_KID) != NULL;
 	keys_configure(&cfg.key, so.alg, so.key_file, so.kid);
+	cfg.key_file = so.key_file;
 	if (cfg.chain && cfg.key.alg == ALG_OFF)
 		die(EXIT_CONFIG, "--sign-mode chain seals lines with a signature: "
 		    "give it a key, or use --sign-mode line with --sign-alg off");

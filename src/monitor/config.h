@@ -32,6 +32,8 @@ struct config {
 	uint64_t checkpoint_ms;         /* 0: off */
 	struct intake_config intake;    /* connections and frames */
 	struct key key;                 /* alg ALG_OFF: unsigned */
+	const char *key_file;           /* re-read on SIGHUP; NULL: from env */
+	int kid_fixed;                  /* --key-id given: a new key, same kid */
 	int chain;                      /* --sign-mode chain (SPEC section 12) */
 	uint64_t seal_every;            /* lines */
 	uint64_t seal_interval_ms;

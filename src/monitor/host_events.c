@@ -120,6 +120,24 @@ hostev_probe(const struct probe *p, json_t *inputs, json_t *output,
 }
 
 json_t *
+hostev_key_rotated(const struct key *old, const struct key *new)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "old_kid", json_string(old->kid));
+	json_object_set_new(o, "new_kid", json_string(new->kid));
+	json_object_set_new(o, "new_sigalg",
+	    json_string(keys_alg_name(new->alg)));
+	if (new->alg == ALG_ED25519) {
+		char pk[64];
+
+		b64url_encode(new->pk, sizeof(new->pk), pk);
+		json_object_set_new(o, "new_public_key", json_string(pk));
+	}
+	return o;
+}
+
+json_t *
 hostev_seal(uint64_t lines)
 {
 	json_t *o = json_object();

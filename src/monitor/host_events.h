@@ -30,6 +30,10 @@ json_t *hostev_resumed(uint64_t silent_ns);
 /* connection_opened (reason NULL) or connection_closed. */
 json_t *hostev_connection(const struct rx_conn *c, const char *reason);
 
+/* key_rotated: the old key's kid, the new one's, its algorithm and (for
+ * Ed25519) its public key. */
+json_t *hostev_key_rotated(const struct key *old, const struct key *new);
+
 /* seal: the lines since the previous seal. */
 json_t *hostev_seal(uint64_t lines);
 

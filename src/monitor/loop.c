@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <sodium.h>
 
 #include "bucket.h"
 #include "clock.h"
@@ -69,6 +70,7 @@ enum { PFD_SIGNAL, PFD_CHANNEL, PFD_RECEIVER, PFD_PROBES };
 
 struct loop {
 	const struct config *cfg;
+	struct key *key;                /* cfg's key: SIGHUP replaces it */
 	struct listener lis;            /* its path: ours to unlink */
 	int sigfd;
 	struct receiver rx;
@@ -571,6 +573,55 @@ poll_timeout(uint64_t deadline, uint64_t now)
 	return ms > 86400000 ? 86400000 : (int)ms;
 }
 
+/*
+ * SIGHUP: read the key file again. The same key: nothing. Another key: a
+ * key_rotated line signed by the old key (a seal in chain mode), then every
+ * line by the new one, so a verifier that trusts the old key learns the
+ * new one from the stream. A file that does not load, or a key whose kid
+ * --key-id pinned, keeps the old key: an error logged, nothing written.
+ */
+static void
+rotate_key(struct loop *L)
+{
+	const struct config *cfg = L->cfg;
+	struct key nk;
+	char err[512], q[600];
+
+	if (L->key->alg == ALG_OFF || cfg->key_file == NULL) {
+		log_msg(LOG_WARN, "SIGHUP: no key file to read again", "%s",
+		    L->key->alg == ALG_OFF ? "reason=unsigned" :
+		    "reason=\"the key came from the environment\"");
+		return;
+	}
+	memset(&nk, 0, sizeof(nk));
+	if (keys_load_file(cfg->key_file, L->key->alg, &nk, err,
+	    sizeof(err)) != 0) {
+		log_msg(LOG_ERROR, "key reload failed; still signing with the "
+		    "current key", "kid=%s error=%s", L->key->kid,
+		    log_quote(err, q, sizeof(q)));
+		return;
+	}
+	if (nk.secret_len == L->key->secret_len &&
+	    sodium_memcmp(nk.secret, L->key->secret, nk.secret_len) == 0) {
+		keys_free(&nk);
+		log_msg(LOG_INFO, "SIGHUP: key unchanged", "kid=%s", L->key->kid);
+		return;
+	}
+	if (cfg->kid_fixed || strcmp(nk.kid, L->key->kid) == 0) {
+		keys_free(&nk);
+		log_msg(LOG_ERROR, "key file changed but the key id would not: "
+		    "still signing with the current key (restart with the new "
+		    "key and --key-id)", "kid=%s", L->key->kid);
+		return;
+	}
+	emit(L, EVENT_KEY_ROTATED, hostev_key_rotated(L->key, &nk));
+	log_msg(LOG_INFO, "key rotated", "old_kid=%s new_kid=%s", L->key->kid,
+	    nk.kid);
+	keys_free(L->key);
+	*L->key = nk;
+	event_key_changed(&L->ev);
+}
+
 static void
 handle_signals(struct loop *L, uint64_t now)
 {
@@ -592,8 +643,7 @@ handle_signals(struct loop *L, uint64_t now)
 			log_msg(LOG_INFO, "silence detection resumed", NULL);
 			break;
 		case SIGHUP:
-			log_msg(LOG_INFO, "SIGHUP ignored; restart to reconfigure",
-			    NULL);
+			rotate_key(L);
 			break;
 		case SIGCHLD:
 			/* the receiver's exit when there is no pidfd; a probe's
@@ -659,6 +709,7 @@ loop_setup(struct loop *L, struct config *cfg)
 	int rc;
 
 	L->cfg = cfg;
+	L->key = &cfg->key;
 	check_fd_limit(cfg);
 	L->sigfd = sig_setup();
 	if (L->sigfd < 0)

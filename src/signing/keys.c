@@ -288,6 +288,23 @@ ends_with(const char *s, const char *suffix)
 	return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
+/*
+ * A systemd credential ($CREDENTIALS_DIRECTORY/NAME): systemd writes it
+ * mode 0400, owned by root, and grants the service's user read access by
+ * an ACL, whose mask shows as the group's read bit. Nothing else is
+ * allowed there either.
+ */
+static int
+is_credential(const char *path, const struct stat *st)
+{
+	const char *dir = getenv("CREDENTIALS_DIRECTORY");
+	size_t n = dir ? strlen(dir) : 0;
+
+	return n > 0 && strncmp(path, dir, n) == 0 && path[n] == '/' &&
+	    strchr(path + n + 1, '/') == NULL && st->st_uid == 0 &&
+	    (st->st_mode & 07777 & ~(mode_t)0440) == 0;
+}
+
 /* Who may hold a secret key file: the caller or root, nobody else. */
 static int
 check_secret_file(const char *path, const struct stat *st, char *err,
@@ -295,6 +312,8 @@ check_secret_file(const char *path, const struct stat *st, char *err,
 {
 	uid_t me = geteuid();
 
+	if (is_credential(path, st))
+		return 0;
 	if (st->st_mode & 077) {
 		snprintf(err, errlen, "key file %s is mode %04o (readable by "
 		    "group/others); a secret key must be private: run chmod 600 "

@@ -29,8 +29,11 @@ CONTRIB="$BATS_TEST_DIRNAME/../../contrib"
 	make -s -C "$BATS_TEST_DIRNAME/../.." install PREFIX=/usr DESTDIR="$root" >/dev/null
 	mkdir -p "$root/etc/cellos/telemetry"
 	echo CELLOS_RUN_ID=r1 >"$root/etc/cellos/telemetry/c1.env"
-	# the standard targets the units order against, from this system
+	# the standard targets the units order against, and the shell of
+	# ExecReload=, from this system
 	cp -n /lib/systemd/system/*.target "$root/usr/lib/systemd/system/"
+	mkdir -p "$root/bin"
+	cp -L /bin/sh "$root/bin/sh"
 	run systemd-analyze verify --man=no --root="$root" \
 	    cellos-telemetryd@c1.socket cellos-telemetryd@c1.service
 	echo "$output"

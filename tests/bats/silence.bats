@@ -54,12 +54,12 @@ teardown() { common_teardown; }
 	[ "$(count_events .agent_silenced)" -eq 0 ]
 	kill -USR2 "$DPID"
 	wait_for has_events .agent_silenced 1
-	kill -HUP "$DPID"       # ignored, logged
+	kill -HUP "$DPID"       # unsigned: nothing to reload, logged
 	sleep 0.1
 	stop_daemon
 	[ "$DSTATUS" -eq 0 ]
 	grep -q 'msg="silence detection paused"' "$T/err"
-	grep -q 'msg="SIGHUP ignored' "$T/err"
+	grep -q 'msg="SIGHUP: no key file to read again" reason=unsigned' "$T/err"
 	events .agent_silenced | jq -e '.data.silent_for_ms < 800'
 }
 
