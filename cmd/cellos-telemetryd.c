@@ -563,6 +563,8 @@ main(int argc, char **argv)
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	util_set_progname("cellos-telemetryd");
 	check_std_fds();
+	/* journald files even a failed start's reason as an error */
+	log_set_journal(ready_journal_stream());
 	/* no core dump may carry the signing key */
 	setrlimit(RLIMIT_CORE, &nocore);
 	set_defaults(&cfg);
@@ -581,7 +583,6 @@ main(int argc, char **argv)
 		usage_error("unexpected argument '%s'", argv[optind]);
 	check_config(&cfg);
 	log_set_level(cfg.log_level);
-	log_set_journal(ready_journal_stream());
 	resolve_receiver(&cfg, seen[OPT_RXUSER]);
 	if (sodium_init() < 0)
 		die(EXIT_OSERR, "libsodium failed to initialise");

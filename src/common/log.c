@@ -18,6 +18,12 @@ log_set_journal(int on)
 {
 	journal = on;
 }
+const char *
+log_error_prefix(void)
+{
+	return journal ? prefixes[LOG_ERROR] : "";
+}
+
 static const char *const names[] = { "error", "warn", "info", "debug" };
 
 int

@@ -29,6 +29,9 @@ void log_set_sink(void (*fn)(enum log_level lvl, const char *line, size_t n));
 
 /* Prefix lines with "<N>" syslog priorities (stderr is journald's). */
 void log_set_journal(int on);
+/* "<3>" when lines go to journald, else "": for a fatal error written
+ * before any log line (die, die_usage), so it is filed as an error. */
+const char *log_error_prefix(void);
 
 /* Write a finished line (another process's, already checked) to stderr. */
 void log_line(enum log_level lvl, const char *line, size_t n);

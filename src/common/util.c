@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "util.h"
 
 static const char *progname = "cellos-telemetry";
@@ -25,7 +26,7 @@ die(int code, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: ", progname);
+	fprintf(stderr, "%s%s: ", log_error_prefix(), progname);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -38,7 +39,7 @@ die_usage(const char *hint, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: ", progname);
+	fprintf(stderr, "%s%s: ", log_error_prefix(), progname);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);

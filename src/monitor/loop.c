@@ -13,6 +13,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -98,6 +99,9 @@ struct loop {
 	int stdout_failed;              /* nothing more can be written */
 	uint64_t last_seal;             /* monotonic ns of the last seal line */
 	uint64_t flushed_at;            /* monotonic ns a full queue was flushed */
+	int notify;                     /* $NOTIFY_SOCKET: STATUS= lines */
+	uint64_t status_next;           /* monotonic ns the next may go */
+	uint64_t status_blocked_ms;     /* stdout_blocked_ms last said */
 };
 
 /* A fatal condition after readiness: stop the loop, finish() cleans up. */
@@ -126,6 +130,39 @@ flush_out(struct loop *L)
 
 static void emit(struct loop *L, const char *type, json_t *obj);
 
+#define STATUS_EVERY_NS (5000 * MS)
+
+/*
+ * STATUS= for the service manager (systemctl status): what we listen on,
+ * the guest connections open, the lines written, and how long stdout has
+ * blocked us. Sent with READY=1 and STOPPING=1 (prefix), then with the
+ * lines we write, at most every 5 s (at once after a connection change or
+ * a stall of stdout): no wake-up of its own.
+ */
+static int
+status_update(struct loop *L, const char *prefix)
+{
+	char msg[PATH_MAX + 256];
+	uint64_t now = mono_ns(), blocked_ms = L->st.stdout_blocked_ns / MS;
+	size_t open = 0;
+	unsigned i;
+
+	if (!L->notify || (prefix == NULL && now < L->status_next &&
+	    blocked_ms < L->status_blocked_ms + 1000))
+		return 0;
+	for (i = 0; L->rec.conns != NULL && i < L->cfg->intake.max_connections;
+	    i++)
+		open += L->rec.conns[i].open != 0;
+	snprintf(msg, sizeof(msg), "%sSTATUS=%s %s; %zu guest connection(s); "
+	    "%llu line(s) written; stdout blocked %llu ms in all",
+	    prefix ? prefix : "", L->stop_reason ? "stopping, was listening on" :
+	    "listening on", L->lis.path[0] ? L->lis.path : "an inherited socket",
+	    open, (unsigned long long)L->ev.seq, (unsigned long long)blocked_ms);
+	L->status_next = now + STATUS_EVERY_NS;
+	L->status_blocked_ms = blocked_ms;
+	return ready_sd_notify(msg);
+}
+
 static void
 after_line(struct loop *L)
 {
@@ -140,6 +177,7 @@ after_line(struct loop *L)
 		flush_out(L);
 		L->flushed_at = mono_ns();
 	}
+	(void)status_update(L, NULL);
 }
 
 /* Queue one host-built event observed at real-time ns; obj is consumed.
@@ -207,6 +245,7 @@ on_opened(void *ctx, const struct rx_conn *c, uint64_t real)
 	struct loop *L = ctx;
 
 	L->st.connections_opened++;
+	L->status_next = 0;
 	conn_event(L, c, EVENT_CONNECTION_OPENED, NULL, real, mono_ns());
 }
 
@@ -218,6 +257,7 @@ on_closed(void *ctx, const struct rx_conn *c, const char *reason,
 
 	if (strcmp(reason, "read_error") == 0)
 		L->st.read_errors++;
+	L->status_next = 0;
 	conn_event(L, c, EVENT_CONNECTION_CLOSED, reason, real, mono_ns());
 }
 
@@ -754,7 +794,8 @@ loop_setup(struct loop *L, struct config *cfg)
 	if (ready_fd_notify(cfg->ready_fd) != 0)
 		log_msg(LOG_WARN, "could not write to --ready-fd", "fd=%d",
 		    cfg->ready_fd);
-	if (ready_sd_notify("READY=1") != 0)
+	L->notify = getenv("NOTIFY_SOCKET") != NULL;
+	if (status_update(L, "READY=1\n") != 0)
 		log_msg(LOG_WARN, "could not notify $NOTIFY_SOCKET", NULL);
 	log_msg(LOG_INFO, "ready", "listen_path=%s sigalg=%s",
 	    L->lis.path[0] ? L->lis.path : "-", keys_alg_name(cfg->key.alg));
@@ -823,7 +864,7 @@ finish(struct loop *L)
 	json_t *o;
 
 	if (!L->draining)
-		(void)ready_sd_notify("STOPPING=1");
+		(void)status_update(L, "STOPPING=1\n");
 	/* a fatal error on our side: the receiver goes with us */
 	receiver_kill(&L->rx, RECEIVER_REAP_MS);
 	records_log_drops(&L->rec);
@@ -862,7 +903,7 @@ stopping(struct loop *L)
 	if (!L->draining) {
 		L->draining = 1;
 		/* the service manager sees the stop begin, not only its end */
-		(void)ready_sd_notify("STOPPING=1");
+		(void)status_update(L, "STOPPING=1\n");
 		records_drain_asked(&L->rec);
 		L->drain_deadline = mono_ns() + DRAIN_NS + DRAIN_GRACE_NS;
 		L->drain_stalled_base = L->st.stdout_blocked_ns;

@@ -56,21 +56,23 @@ CONTRIB="$BATS_TEST_DIRNAME/../../contrib"
 	[ -S "$SOCK" ]          # the socket is the manager's, not ours
 }
 
-@test "READY=1 then STOPPING=1 on \$NOTIFY_SOCKET; <N> prefixes for journald" {
+@test "READY=1 then STOPPING=1 (with STATUS=) on \$NOTIFY_SOCKET; <N> prefixes for journald" {
 	python3 -c '
 import socket, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 s.bind(sys.argv[1])
 with open(sys.argv[2], "w") as out:
     for _ in range(2):
-        out.write(s.recv(64).decode() + "\n")
+        out.write(s.recv(4096).decode().replace("\n", "|") + "\n")
         out.flush()' "$T/notify" "$T/notes" &
 	npid=$!
 	wait_for test -S "$T/notify"
 	NOTIFY_SOCKET="$T/notify" start_daemon
 	stop_daemon
 	wait "$npid"
-	[ "$(cat "$T/notes")" = "$(printf 'READY=1\nSTOPPING=1')" ]
+	# each with a STATUS= line for systemctl status
+	[ "$(sed -n 1p "$T/notes")" = "READY=1|STATUS=listening on $SOCK; 0 guest connection(s); 1 line(s) written; stdout blocked 0 ms in all" ]
+	[[ "$(sed -n 2p "$T/notes")" == "STOPPING=1|STATUS=stopping, was listening on $SOCK; "* ]]
 	# stderr is not the journal's stream: plain logfmt
 	grep -q '^level=info msg="ready"' "$T/err"
 	# stderr is the journal's stream (its device:inode): priorities first
@@ -83,6 +85,14 @@ with open(sys.argv[2], "w") as out:
 	wait "$jpid"
 	grep -q '^<6>level=info msg="ready"' "$T/err.j"
 	! grep -q '^<' "$T/err"
+	# a failed start, before any log line: its reason at error level
+	: >"$T/err.k"
+	rc=0
+	JOURNAL_STREAM="$(stat -c '%d:%i' "$T/err.k")" "$DAEMON" \
+	    --cell-id c --run-id r --uds-base "$T/j" --signing-key "$T/missing" \
+	    2>>"$T/err.k" || rc=$?
+	[ "$rc" -eq 66 ]
+	grep -q "^<3>cellos-telemetryd: .*$T/missing" "$T/err.k"
 }
 
 @test "s6: s6-svscan runs the service dir, readiness, frames, s6-svc -d" {
