@@ -584,28 +584,82 @@ keys_write_new(const char *path, const char *text, mode_t mode, char *err,
 	return 0;
 }
 
+/* A temporary name beside path: path.tmp-<random>. */
+static void
+temp_name(const char *path, char *out, size_t cap)
+{
+	unsigned char r[8];
+	char hex[17];
+
+	randombytes_buf(r, sizeof(r));
+	hex_encode(r, sizeof(r), hex);
+	snprintf(out, cap, "%s.tmp-%s", path, hex);
+}
+
+/* Give tmp its final name, never replacing one that exists: link, then
+ * drop the temporary name. 0, or 73 with err set (tmp removed). */
+static int
+publish(const char *tmp, const char *path, char *err, size_t errlen)
+{
+	int rc = 0;
+
+	if (link(tmp, path) != 0) {
+		if (errno == EEXIST)
+			snprintf(err, errlen, "%s already exists; refusing to "
+			    "overwrite a key (choose another PREFIX or remove it)",
+			    path);
+		else
+			snprintf(err, errlen, "cannot create %s: %s", path,
+			    strerror(errno));
+		rc = errno == EEXIST ? EXIT_INUSE : EXIT_OSERR;
+	}
+	unlink(tmp);
+	return rc;
+}
+
+/*
+ * Both files of the pair are written under temporary names first, then
+ * linked into place, the public key first: whatever fails, there is never
+ * half a pair (a PREFIX.key without its PREFIX.pub, or the reverse).
+ */
 int
 keys_save(const struct key *k, const char *prefix, char *err, size_t errlen)
 {
-	char path[4096], pub[256], *text;
-	int rc;
+	char key_path[4096], pub_path[4096], key_tmp[4200], pub_tmp[4200];
+	char pub[256], *text;
+	int rc, pair = k->alg == ALG_ED25519;
 
-	if ((size_t)snprintf(path, sizeof(path), "%s.key", prefix) >= sizeof(path)) {
+	if ((size_t)snprintf(key_path, sizeof(key_path), "%s.key", prefix) >=
+	    sizeof(key_path) - 32) {
 		snprintf(err, errlen, "PREFIX is too long");
 		return EXIT_USAGE;
 	}
+	snprintf(pub_path, sizeof(pub_path), "%s.pub", prefix);
+	temp_name(key_path, key_tmp, sizeof(key_tmp));
+	temp_name(pub_path, pub_tmp, sizeof(pub_tmp));
 	/* the key text is secret too: guarded memory, wiped on release */
 	text = sodium_malloc(KEY_TEXT_MAX);
 	if (text == NULL)
 		die(EXIT_OSERR, "cannot allocate locked memory for the key");
 	keys_text(k, 0, text, KEY_TEXT_MAX);
-	rc = keys_write_new(path, text, 0600, err, errlen);
+	rc = keys_write_new(key_tmp, text, 0600, err, errlen);
 	sodium_free(text);
-	if (rc != 0 || k->alg != ALG_ED25519)
+	if (rc != 0)
 		return rc;
-	keys_text(k, 1, pub, sizeof(pub));
-	snprintf(path, sizeof(path), "%s.pub", prefix);
-	return keys_write_new(path, pub, 0644, err, errlen);
+	if (pair) {
+		keys_text(k, 1, pub, sizeof(pub));
+		if ((rc = keys_write_new(pub_tmp, pub, 0644, err, errlen)) != 0) {
+			unlink(key_tmp);
+			return rc;
+		}
+		if ((rc = publish(pub_tmp, pub_path, err, errlen)) != 0) {
+			unlink(key_tmp);
+			return rc;
+		}
+	}
+	if ((rc = publish(key_tmp, key_path, err, errlen)) != 0 && pair)
+		unlink(pub_path);       /* linked a moment ago: ours */
+	return rc;
 }
 
 int

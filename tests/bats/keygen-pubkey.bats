@@ -66,6 +66,24 @@ print(hmac.new(k, b"cellos-telemetry key id", hashlib.sha256).hexdigest()[:16])'
 	[ "$(cat "$T/k.key")" = "$before" ]
 }
 
+@test "keygen never leaves half a pair, nor a temporary file" {
+	echo other >"$T/p.pub"
+	run "$CTL" keygen "$T/p"
+	[ "$status" -eq 73 ]
+	[[ "$output" == *"$T/p.pub already exists"* ]]
+	[ ! -e "$T/p.key" ]
+	[ "$(cat "$T/p.pub")" = other ]
+	echo secret >"$T/q.key"
+	run "$CTL" keygen "$T/q"
+	[ "$status" -eq 73 ]
+	[[ "$output" == *"$T/q.key already exists"* ]]
+	[ ! -e "$T/q.pub" ]
+	[ "$(cat "$T/q.key")" = secret ]
+	[ -z "$(ls "$T" | grep tmp-)" ]
+	"$CTL" keygen "$T/r" >/dev/null
+	[ "$(ls "$T" | grep '^r\.' | tr '\n' ' ')" = "r.key r.pub " ]
+}
+
 @test "pubkey refuses unsafe, missing and non-regular key files" {
 	"$CTL" keygen "$T/k" >/dev/null
 	chmod 644 "$T/k.key"
