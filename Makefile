@@ -5,8 +5,8 @@ BINDIR ?= $(PREFIX)/bin
 SBINDIR ?= $(PREFIX)/sbin
 LIBEXECDIR ?= $(PREFIX)/lib/cellos-telemetryd
 MANDIR ?= $(PREFIX)/share/man
-DOCDIR ?= $(PREFIX)/share/doc/cellos-telemetryd
 DATADIR ?= $(PREFIX)/share/cellos-telemetryd
+S6DIR ?= $(DATADIR)/s6/cellos-telemetryd
 COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 UNITDIR ?= $(PREFIX)/lib/systemd/system
 DESTDIR ?=
@@ -224,26 +224,30 @@ lint:
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) \
 	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8 \
-	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR)/s6/cellos-telemetryd
+	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(S6DIR)/log
 	install -m 0755 bin/cellos-telemetry $(DESTDIR)$(BINDIR)/
 	install -m 0755 bin/cellos-telemetryd $(DESTDIR)$(SBINDIR)/
 	install -d $(DESTDIR)$(LIBEXECDIR)
 	install -m 0755 bin/cellos-telemetryd-receiver $(DESTDIR)$(LIBEXECDIR)/
 	install -m 0644 man/cellos-telemetry.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 0644 man/cellos-telemetryd.8 $(DESTDIR)$(MANDIR)/man8/
-	install -m 0644 contrib/systemd/cellos-telemetryd@.service \
-	    contrib/systemd/cellos-telemetryd@.socket $(DESTDIR)$(UNITDIR)/
+	# the unit runs the program where this install puts it
+	sed 's|/usr/sbin/cellos-telemetryd|$(SBINDIR)/cellos-telemetryd|' \
+	    contrib/systemd/cellos-telemetryd@.service \
+	    >$(DESTDIR)$(UNITDIR)/cellos-telemetryd@.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/cellos-telemetryd@.service
+	install -m 0644 contrib/systemd/cellos-telemetryd@.socket $(DESTDIR)$(UNITDIR)/
 	install -m 0755 contrib/s6/cellos-telemetryd/run \
-	    $(DESTDIR)$(DOCDIR)/s6/cellos-telemetryd/
+	    contrib/s6/cellos-telemetryd/finish $(DESTDIR)$(S6DIR)/
+	install -m 0755 contrib/s6/cellos-telemetryd/log/run $(DESTDIR)$(S6DIR)/log/
+	install -m 0644 contrib/s6/cellos-telemetryd/notification-fd \
+	    contrib/s6/cellos-telemetryd/type $(DESTDIR)$(S6DIR)/
 	install -d $(DESTDIR)$(COMPLETIONDIR)
 	install -m 0644 contrib/bash-completion/cellos-telemetryd \
 	    contrib/bash-completion/cellos-telemetry $(DESTDIR)$(COMPLETIONDIR)/
 	install -d $(DESTDIR)$(DATADIR)/schemas/data
 	install -m 0644 schemas/*.json $(DESTDIR)$(DATADIR)/schemas/
 	install -m 0644 schemas/data/*.json $(DESTDIR)$(DATADIR)/schemas/data/
-	install -m 0644 contrib/s6/cellos-telemetryd/notification-fd \
-	    contrib/s6/cellos-telemetryd/type \
-	    $(DESTDIR)$(DOCDIR)/s6/cellos-telemetryd/
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/cellos-telemetry \
@@ -255,8 +259,10 @@ uninstall:
 	    $(DESTDIR)$(UNITDIR)/cellos-telemetryd@.socket \
 	    $(DESTDIR)$(COMPLETIONDIR)/cellos-telemetryd \
 	    $(DESTDIR)$(COMPLETIONDIR)/cellos-telemetry
-	rm -rf $(DESTDIR)$(DOCDIR)/s6/cellos-telemetryd $(DESTDIR)$(DATADIR)/schemas
-	-rmdir $(DESTDIR)$(LIBEXECDIR) 2>/dev/null
+	rm -rf $(DESTDIR)$(S6DIR) $(DESTDIR)$(DATADIR)/schemas
+	# the directories that are ours alone, when nothing else is left there
+	-rmdir $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DATADIR)/s6 \
+	    $(DESTDIR)$(DATADIR) 2>/dev/null
 
 clean:
 	rm -rf $(BUILD) bin

@@ -37,9 +37,21 @@ man_flags() { sed -n 's/.*Fl -\([a-z][a-z0-9-]*\).*/--\1/p' "$1" | sort -u; }
 @test "make uninstall removes what make install put there" {
 	make -s -C "$BATS_TEST_DIRNAME/../.." install PREFIX=/usr DESTDIR="$T/root" >/dev/null
 	[ -f "$T/root/usr/lib/systemd/system/cellos-telemetryd@.service" ]
-	[ -x "$T/root/usr/share/doc/cellos-telemetryd/s6/cellos-telemetryd/run" ]
+	s6="$T/root/usr/share/cellos-telemetryd/s6/cellos-telemetryd"
+	[ -x "$s6/run" ] && [ -x "$s6/finish" ] && [ -x "$s6/log/run" ]
+	[ -x "$T/root/usr/lib/cellos-telemetryd/cellos-telemetryd-receiver" ]
+	grep -q '^ExecStart=/usr/sbin/cellos-telemetryd ' \
+	    "$T/root/usr/lib/systemd/system/cellos-telemetryd@.service"
 	make -s -C "$BATS_TEST_DIRNAME/../.." uninstall PREFIX=/usr DESTDIR="$T/root" >/dev/null
 	[ -z "$(find "$T/root" -type f)" ]
+	# and no directory of ours is left
+	[ ! -e "$T/root/usr/lib/cellos-telemetryd" ]
+	[ ! -e "$T/root/usr/share/cellos-telemetryd" ]
+	# the unit names the program where PREFIX put it
+	make -s -C "$BATS_TEST_DIRNAME/../.." install DESTDIR="$T/local" \
+	    UNITDIR=/usr/local/lib/systemd/system >/dev/null
+	grep -q '^ExecStart=/usr/local/sbin/cellos-telemetryd ' \
+	    "$T/local/usr/local/lib/systemd/system/cellos-telemetryd@.service"
 }
 
 @test "a packager's flags: CPPFLAGS honoured, FORTIFY 3 builds, no -Werror" {

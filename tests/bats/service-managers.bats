@@ -105,17 +105,36 @@ with open(sys.argv[2], "w") as out:
 	echo "$SOCK_BASE" >"$svc/env/UDS_BASE"
 	"$CTL" keygen "$T/k" >/dev/null
 	echo "$T/k.key" >"$svc/env/SIGNING_KEY"
-	PATH="$BIN:$PATH" s6-svscan "$T/scan" >"$T/out" 2>"$T/err" &
+	PATH="$BIN:$PATH" s6-svscan "$T/scan" >"$T/svscan.out" 2>"$T/err" &
 	SVPID=$!
 	wait_for test -e "$svc/supervise/status"
 	s6-svwait -U -t 10000 "$svc"
 	[ -S "$SOCK" ]
 	emit_n 5
+	# the stream goes through the log/ service's s6-log into log/main
+	ln -s "$svc/log/main/current" "$T/out"
 	wait_for has_events .process.spawned 5
 	s6-svc -d "$svc"
 	s6-svwait -D -t 10000 "$svc"
-	tail -n 1 "$T/out" | jq -e '.type | endswith(".stopped")'
+	wait_for bash -c "tail -n 1 '$T/out' | jq -e '.type | endswith(\".stopped\")'"
 	run "$CTL" verify --public-key "$T/k.pub" "$T/out"
 	[ "$status" -eq 0 ]
 	[ ! -e "$SOCK" ]
+}
+
+@test "s6: a configuration error is not restarted (finish exits 125)" {
+	mkdir -p "$T/scan"
+	cp -r "$CONTRIB/s6/cellos-telemetryd" "$T/scan/"
+	svc="$T/scan/cellos-telemetryd"
+	mkdir "$svc/env"
+	echo c1 >"$svc/env/CELL_ID"
+	echo r1 >"$svc/env/RUN_ID"
+	echo "$SOCK_BASE" >"$svc/env/UDS_BASE"
+	echo "$T/missing.key" >"$svc/env/SIGNING_KEY"
+	PATH="$BIN:$PATH" s6-svscan "$T/scan" >/dev/null 2>"$T/err" &
+	SVPID=$!
+	wait_for grep -q "cannot open key file $T/missing.key" "$T/err"
+	sleep 3         # s6-supervise restarts after 1 s: it must not
+	[ "$(grep -c "cannot open key file" "$T/err")" -eq 1 ]
+	s6-svstat "$svc" | grep -q '^down (exitcode 66)'
 }
