@@ -162,8 +162,10 @@ handle_body(struct intake *in, struct conn *c, const uint8_t *body, size_t len,
 		in->ops->rejected(in->ctx, err.reason, c->id, err.detail);
 		return;
 	}
-	/* heartbeats keep the agent alive whatever the rate */
-	if (!f.is_heartbeat && !bucket_take(&in->guest_bucket, now)) {
+	/* heartbeats count too: a guest's budget is every frame it sends
+	 * (silence detection sees rate-limited heartbeats as rejections,
+	 * which are counted, never as silence of a guest within its rate) */
+	if (!bucket_take(&in->guest_bucket, now)) {
 		in->ops->rejected(in->ctx, WIRE_RATE_LIMITED, c->id,
 		    "guest event rate limit");
 		return;

@@ -2,7 +2,7 @@
 # A guest floods past --rate-limit.
 # Check that drops are counted as rate_limited, reported in summaries, and
 # that accepted + rate-limited adds up to what was sent, with one line per
-# accepted frame.
+# accepted frame; heartbeats count against the same budget.
 
 load helper
 
@@ -22,6 +22,18 @@ teardown() { common_teardown; }
 	[ "$(events .frames_rejected | jq -s 'map(.data.counts.rate_limited // 0) | add')" -eq "$lim" ]
 	# at most one summary per second (plus the first one at once)
 	[ "$(count_events .frames_rejected)" -le 3 ]
+}
+
+@test "heartbeats count against --rate-limit" {
+	start_daemon --rate-limit 20 --rate-burst 50
+	emit_n 300 --probe-source agent.heartbeat
+	sleep 0.2
+	stop_daemon
+	hb=$(events .stopped | jq .data.heartbeats)
+	lim=$(events .stopped | jq .data.rejected_by_reason.rate_limited)
+	[ $((hb + lim)) -eq 300 ]
+	[ "$hb" -ge 50 ] && [ "$hb" -lt 100 ]
+	[ "$(count_events .agent.heartbeat)" -eq 0 ]
 }
 
 @test "connection events are limited and the rest counted" {
