@@ -9,6 +9,7 @@ DATADIR ?= $(PREFIX)/share/cellos-telemetryd
 S6DIR ?= $(DATADIR)/s6/cellos-telemetryd
 COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 UNITDIR ?= $(PREFIX)/lib/systemd/system
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 DESTDIR ?=
 
 CC ?= cc
@@ -237,6 +238,9 @@ install: all
 	    >$(DESTDIR)$(UNITDIR)/cellos-telemetryd@.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/cellos-telemetryd@.service
 	install -m 0644 contrib/systemd/cellos-telemetryd@.socket $(DESTDIR)$(UNITDIR)/
+	install -d $(DESTDIR)$(TMPFILESDIR)
+	install -m 0644 contrib/systemd/cellos-telemetryd.tmpfiles \
+	    $(DESTDIR)$(TMPFILESDIR)/cellos-telemetryd.conf
 	install -m 0755 contrib/s6/cellos-telemetryd/run \
 	    contrib/s6/cellos-telemetryd/finish $(DESTDIR)$(S6DIR)/
 	install -m 0755 contrib/s6/cellos-telemetryd/log/run $(DESTDIR)$(S6DIR)/log/
@@ -257,6 +261,7 @@ uninstall:
 	    $(DESTDIR)$(MANDIR)/man8/cellos-telemetryd.8 \
 	    $(DESTDIR)$(UNITDIR)/cellos-telemetryd@.service \
 	    $(DESTDIR)$(UNITDIR)/cellos-telemetryd@.socket \
+	    $(DESTDIR)$(TMPFILESDIR)/cellos-telemetryd.conf \
 	    $(DESTDIR)$(COMPLETIONDIR)/cellos-telemetryd \
 	    $(DESTDIR)$(COMPLETIONDIR)/cellos-telemetry
 	rm -rf $(DESTDIR)$(S6DIR) $(DESTDIR)$(DATADIR)/schemas

@@ -39,6 +39,15 @@ CONTRIB="$BATS_TEST_DIRNAME/../../contrib"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[ -z "$output" ]
+	# the stream's directory exists before the first start (tmpfiles.d):
+	# the unit does not leave it to LogsDirectory=, made after stdout
+	! grep -q '^LogsDirectory=' "$root/usr/lib/systemd/system/cellos-telemetryd@.service"
+	grep -q '^StandardOutput=append:/var/log/cellos/%i.jsonl$' \
+	    "$root/usr/lib/systemd/system/cellos-telemetryd@.service"
+	[ ! -e "$root/var/log/cellos" ]
+	systemd-tmpfiles --create --root="$root" \
+	    "$root/usr/lib/tmpfiles.d/cellos-telemetryd.conf"
+	[ "$(stat -c '%a %U' "$root/var/log/cellos")" = "750 root" ]
 }
 
 @test "socket activation: the inherited socket is served and left in place" {
