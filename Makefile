@@ -208,6 +208,14 @@ $(BUILD)/bench/event-loop: bench/event-loop.c $(MONITOR) $(SIGNING) $(COMMON)
 bench: all $(BUILD)/bench/sign-loop $(BUILD)/bench/event-loop
 	@python3 scripts/bench
 
+# An hour of faults at 100 cells, or what SOAK_SECONDS and SOAK_CELLS say
+# (CI: 60 s at 20); SOAK_SEED replays a run. See scripts/soak.
+SOAK_SECONDS ?= 3600
+SOAK_CELLS ?= 100
+soak: all
+	@SOAK_SECONDS=$(SOAK_SECONDS) SOAK_CELLS=$(SOAK_CELLS) SOAK_SEED=$(SOAK_SEED) \
+	    python3 scripts/soak
+
 # The Debian package: dpkg-buildpackage, lintian, install, run, remove.
 deb:
 	@./scripts/deb
@@ -273,7 +281,7 @@ clean:
 	rm -rf $(BUILD) bin
 
 FORCE:
-.PHONY: all check demo bench deb fuzz memcheck lint install uninstall clean FORCE
+.PHONY: all check demo bench soak deb fuzz memcheck lint install uninstall clean FORCE
 .SECONDARY:
 
 -include $(LIB_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(BUILD)/cmd/*.d $(BUILD)/tests/tools/*.d
