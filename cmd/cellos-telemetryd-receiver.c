@@ -47,6 +47,9 @@ main(int argc, char **argv)
 	uint32_t uid, gid;
 	int flags, sig;
 
+	/* nothing of ours for another process of our uid to ptrace, when
+	 * there is no user switch to make us so */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	/* the monitor's fds, and nothing else (it closed the rest) */
 	if (fcntl(RX_LISTEN_FD, F_GETFD) < 0 || fcntl(RX_CHAN_FD, F_GETFD) < 0) {
 		fputs("cellos-telemetryd-receiver: started by cellos-telemetryd "

@@ -553,8 +553,11 @@ records_waiting(struct loop *L)
 {
 	int avail = 0;
 
-	return L->rec.have > 0 || (L->rx.chan >= 0 &&
-	    ioctl(L->rx.chan, FIONREAD, &avail) == 0 && avail > 0);
+	/* bytes in the socket only: a partial record we hold may never be
+	 * finished (a hostile receiver's), and must not hold off the silence
+	 * nor leave a due deadline to spin on */
+	return L->rx.chan >= 0 && !L->chan_ended &&
+	    ioctl(L->rx.chan, FIONREAD, &avail) == 0 && avail > 0;
 }
 
 /*

@@ -119,6 +119,10 @@ check_conn_fd(struct records *r, int fd, struct rx_conn *c)
 			BAD("connection %llu: the socket of open connection %llu "
 			    "again", (unsigned long long)c->id,
 			    (unsigned long long)r->conns[i].id);
+	for (i = 0; i < RECORDS_CLOSED_RING && i < r->nclosed; i++)
+		if (r->closed[i].dev == st.st_dev && r->closed[i].ino == st.st_ino)
+			BAD("connection %llu: the socket of a connection closed "
+			    "before", (unsigned long long)c->id);
 	clen = sizeof(cred);
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) != 0)
 		BAD("connection %llu: no peer credentials",
@@ -330,6 +334,8 @@ records_dispatch(struct records *r, const uint8_t *p, size_t n,
 			if (check_time(r, chan_get_le(b + 8, 8), now_real) != 0)
 				return -1;
 			c->open = 0;
+			r->closed[r->nclosed++ % RECORDS_CLOSED_RING].dev = c->dev;
+			r->closed[(r->nclosed - 1) % RECORDS_CLOSED_RING].ino = c->ino;
 			ops->closed(ctx, c, chan_close_reason(b[16]), r->last_real);
 			break;
 		case CHAN_REJECTED: {
@@ -402,6 +408,14 @@ records_dispatch_held(struct records *r, const struct records_ops *ops,
 		return -2;
 	memmove(r->buf, r->buf + used, r->have - (size_t)used);
 	r->have -= (size_t)used;
+	/* an fd rides with its OPENED record, which ends the read it came
+	 * in: one left over with no record pending is no connection's (a
+	 * copy of the receiver's own channel end would keep EOF away) */
+	if (r->nfds > 0 && r->have == 0) {
+		snprintf(r->error, sizeof(r->error), "an fd that no opened "
+		    "connection claims");
+		return -2;
+	}
 	return 0;
 }
 

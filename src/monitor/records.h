@@ -16,9 +16,10 @@
  *  - connections: numbered 1, 2, 3... and opened once; at most
  *    --max-connections open; nothing for one that is not open; each
  *    OPENED comes with the connection's fd, which the monitor checks
- *    (a connected stream socket on our listener's address, not one
- *    already open) and reads the peer's credentials from itself (and
- *    the --peer-uid list against them); frames are counted here.
+ *    (a connected stream socket on our listener's address, neither one
+ *    already open nor one closed lately) and reads the peer's credentials
+ *    from itself (and the --peer-uid list against them); an fd that no
+ *    OPENED claims is refused; frames are counted here.
  * Log records are written tagged origin=receiver, escaped, and at most
  * RECORDS_LOG_RATE a second (dropped lines counted).
  */
@@ -64,6 +65,9 @@ enum records_state {
 };
 
 #define RECORDS_FDS_MAX 4               /* fds received, not yet claimed */
+/* sockets of connections closed lately: never reported open again (socket
+ * inode numbers are not reused for 2^32 sockets) */
+#define RECORDS_CLOSED_RING 256
 #define RECORDS_BUF ((size_t)64 * 1024)
 #define RECORDS_LOG_RATE 20
 #define RECORDS_LOG_BURST 100
@@ -82,6 +86,8 @@ struct records {
 	struct rx_conn *conns;          /* cfg->max_connections */
 	int fds[RECORDS_FDS_MAX];
 	int nfds;
+	struct { dev_t dev; ino_t ino; } closed[RECORDS_CLOSED_RING];
+	unsigned nclosed;               /* closed so far; the ring's next slot */
 	struct bucket log_bucket;
 	uint64_t log_dropped;           /* receiver lines not written */
 	uint8_t *buf;                   /* records read, a partial one kept */

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <sched.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,7 +75,8 @@ no_capabilities(const char **what)
 }
 
 int
-sandbox_drop_privileges(uid_t uid, gid_t gid, const char **what)
+sandbox_drop_privileges(uid_t uid, gid_t gid, pid_t monitor,
+    const char **what)
 {
 	int cap;
 
@@ -90,6 +92,10 @@ sandbox_drop_privileges(uid_t uid, gid_t gid, const char **what)
 	/* and no way back */
 	STEP(setuid(0) != 0 && getuid() == uid && geteuid() == uid &&
 	    getegid() == gid, "checking the user switch");
+	/* the switch cleared the parent-death signal: set it again, then
+	 * make sure the monitor did not die in between */
+	STEP(prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) == 0 &&
+	    getppid() == monitor, "dying with the monitor");
 	return no_capabilities(what);
 }
 
@@ -114,7 +120,7 @@ sandbox_limits(unsigned long nofile, uint64_t data)
 
 /* Calls allowed whatever their arguments: none takes a path, none writes. */
 static const int plain[] = {
-	SCMP_SYS(read), SCMP_SYS(close), SCMP_SYS(poll), SCMP_SYS(ppoll),
+	SCMP_SYS(read), SCMP_SYS(poll), SCMP_SYS(ppoll),
 	SCMP_SYS(clock_gettime), SCMP_SYS(gettimeofday), SCMP_SYS(time),
 	SCMP_SYS(brk), SCMP_SYS(munmap), SCMP_SYS(mremap), SCMP_SYS(fstat),
 	SCMP_SYS(getpid), SCMP_SYS(getppid), SCMP_SYS(rt_sigreturn),
@@ -177,10 +183,17 @@ sandbox_filter(void)
 		rc = rule(ctx, SCMP_SYS(getsockopt), 2,
 		    SCMP_A1(SCMP_CMP_EQ, SOL_SOCKET, 0),
 		    SCMP_A2(SCMP_CMP_EQ, SO_PEERCRED, 0));
-	/* memory for reassembly, never executable */
+	/* fd 4 stays the channel for life: it can never be closed, so no
+	 * other socket can be given its number (and its writes) */
 	if (rc == 0)
-		rc = rule(ctx, SCMP_SYS(mmap), 1,
-		    SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0), none);
+		rc = rule(ctx, SCMP_SYS(close), 1,
+		    SCMP_A0(SCMP_CMP_NE, RX_CHAN_FD, 0), none);
+	/* memory for reassembly: never executable, and only private
+	 * mappings that RLIMIT_DATA counts (not shared, not grows-down) */
+	if (rc == 0)
+		rc = rule(ctx, SCMP_SYS(mmap), 2,
+		    SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0),
+		    SCMP_A3(SCMP_CMP_MASKED_EQ, MAP_SHARED | MAP_GROWSDOWN, 0));
 	if (rc == 0)
 		rc = rule(ctx, SCMP_SYS(mprotect), 1,
 		    SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0), none);
@@ -252,7 +265,7 @@ sandbox_enter(const struct rx_settings *s, const char **what)
 			    (s->intake.max_frame + WIRE_LEN_BYTES) * 2;
 	}
 	if (s->switch_user) {
-		if (sandbox_drop_privileges(s->uid, s->gid, what) != 0)
+		if (sandbox_drop_privileges(s->uid, s->gid, s->monitor, what) != 0)
 			return -1;
 		flags |= CHAN_CONF_USER | CHAN_CONF_ROOT | CHAN_CONF_NOCAPS;
 	}

@@ -24,9 +24,12 @@ int sandbox_enter(const struct rx_settings *s, const char **what);
  * Started as root: a private mount namespace whose root is an empty
  * read-only tmpfs (mounted over /proc, which every Linux has, then
  * chroot), no supplementary groups, gid and uid, no capabilities in any
- * set, the bounding set empty. 0, or -1 with errno and *what set.
+ * set, the bounding set empty, and (the switch clears it) the death
+ * signal of the monitor's death set again. 0, or -1 with errno and *what
+ * set.
  */
-int sandbox_drop_privileges(uid_t uid, gid_t gid, const char **what);
+int sandbox_drop_privileges(uid_t uid, gid_t gid, pid_t monitor,
+    const char **what);
 
 /* RLIMIT_NPROC 0 (no fork), RLIMIT_FSIZE 0 (no file grows), RLIMIT_NOFILE
  * nofile (fds numbered below it, and no more), RLIMIT_CORE 0, RLIMIT_DATA
@@ -35,9 +38,10 @@ int sandbox_limits(unsigned long nofile, uint64_t data);
 
 /*
  * PR_SET_NO_NEW_PRIVS, then a filter allowing only what the receiver's
- * loop calls: read; write and sendmsg on the channel only; poll; accept4 on
- * the listener; getsockopt SO_PEERCRED; close; the clock; memory (never
- * executable, madvise with the advice malloc uses); ioctl FIONREAD; a few
+ * loop calls: read; write and sendmsg on the channel only, which can never
+ * be closed; poll; accept4 on the listener; getsockopt SO_PEERCRED; close;
+ * the clock; memory (never executable, private only, madvise with the
+ * advice malloc uses); ioctl FIONREAD; a few
  * fcntl commands; exit. No call that takes a path, no open, exec,
  * socket, connect, bind, ptrace or kill. 0, or -1 with errno.
  */

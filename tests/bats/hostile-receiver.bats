@@ -3,7 +3,8 @@
 # build/tests/hostile-receiver through --receiver-program, named rx-ATTACK.
 # It confines itself as the real receiver does, says HELLO honestly, then
 # does what a guest with code execution in the receiver could: close the
-# channel and stay alive, send counts, times, connections, byte totals,
+# channel or hand it to the monitor and stay alive, hold a partial record,
+# ignore the monitor's death, map shared memory, reopen a closed socket, send counts, times, connections, byte totals,
 # lengths and log lines of its choosing, write to every fd it holds,
 # allocate without bound, fork, and never answer the drain.
 # Check that each ends within a few seconds in a signed receiver_failed
@@ -42,6 +43,10 @@ ends_failed() {
 		kill -0 "$DPID" 2>/dev/null || break
 		sleep 0.1
 	done
+	if kill -0 "$DPID" 2>/dev/null; then
+		echo "still running after 10 s"
+		kill -9 "$DPID" "$(receiver_pid)" 2>/dev/null || true
+	fi
 	DSTATUS=0
 	wait "$DPID" || DSTATUS=$?
 	DPID=""
@@ -61,9 +66,50 @@ failed_detail() {
 	tail -n 2 "$T/out" | head -n 1 | jq -r .data.detail
 }
 
-@test "the channel closed while the receiver stays alive: channel_closed" {
+@test "closing its channel is refused by the filter (fd 4 is the channel for life)" {
 	start_hostile close-alive
-	ends_failed channel_closed
+	ends_failed exited
+	[ "$(tail -n 2 "$T/out" | head -n 1 | jq -r .data.signal)" = 31 ]
+}
+
+@test "its channel end handed to the monitor (so EOF would never come) is refused" {
+	start_hostile hold-channel
+	ends_failed bad_record
+	[[ "$(failed_detail)" == *"an fd that no opened connection claims"* ]]
+}
+
+@test "a partial record held forever neither spins the monitor nor hides the silence" {
+	start_hostile partial-record --silence-timeout 1s
+	wait_for has_events .agent_silenced 1
+	t0=$(awk '{print $14 + $15}' "/proc/$DPID/stat")
+	sleep 2
+	t1=$(awk '{print $14 + $15}' "/proc/$DPID/stat")
+	# clock ticks in 2 s: a spinning loop would take about 200
+	[ $((t1 - t0)) -lt 50 ]
+	kill -TERM "$DPID"
+	ends_failed drain_timeout
+}
+
+@test "a receiver that ignores EOF still dies with the monitor (after the user switch too)" {
+	start_hostile ignore-eof
+	rx=$(receiver_pid)
+	kill -9 "$DPID"
+	wait "$DPID" || true
+	DPID=""
+	wait_for bash -c "! kill -0 $rx 2>/dev/null"
+}
+
+@test "shared memory, which RLIMIT_DATA would not count, is refused by the filter" {
+	start_hostile shared-memory
+	ends_failed exited
+	[ "$(tail -n 2 "$T/out" | head -n 1 | jq -r .data.signal)" = 31 ]
+}
+
+@test "a closed connection's socket reported open again is refused" {
+	start_hostile reopen
+	emit_n 1 --linger 2s &
+	ends_failed bad_record
+	[[ "$(failed_detail)" == *"closed before"* ]]
 }
 
 @test "a count of 2^32-1 in one record is refused at once, not run" {

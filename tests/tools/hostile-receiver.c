@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -40,6 +41,35 @@ rec(enum chan_type type, unsigned declared_len, const uint8_t *body,
 	chan_put_le(b + 2, declared_len ? declared_len : CHAN_HDR + n, 2);
 	memcpy(b + CHAN_HDR, body, n);
 	if (write(RX_CHAN_FD, b, CHAN_HDR + n) < 0)
+		_exit(3);
+}
+
+static void
+rec_bytes(const uint8_t *b, size_t n)
+{
+	if (write(RX_CHAN_FD, b, n) < 0)
+		_exit(3);
+}
+
+/* A BYTES record (a harmless one) with fd riding on it. */
+static void
+send_fd(int fd)
+{
+	union {
+		struct cmsghdr h;
+		char space[CMSG_SPACE(sizeof(int))];
+	} cm;
+	uint8_t b[CHAN_HDR + 8] = { CHAN_BYTES, 0, CHAN_HDR + 8, 0 };
+	struct iovec iov = { b, sizeof(b) };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cm.space, .msg_controllen = sizeof(cm.space) };
+
+	memset(&cm, 0, sizeof(cm));
+	cm.h.cmsg_level = SOL_SOCKET;
+	cm.h.cmsg_type = SCM_RIGHTS;
+	cm.h.cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(&cm.h), &fd, sizeof(int));
+	if (sendmsg(RX_CHAN_FD, &m, 0) < 0)
 		_exit(3);
 }
 
@@ -131,6 +161,32 @@ attack(const char *name)
 	if (strcmp(name, "close-alive") == 0) {
 		/* the channel closed, the process alive and silent */
 		close(RX_CHAN_FD);
+		hang();
+	} else if (strcmp(name, "partial-record") == 0) {
+		/* 3 bytes of a header, never finished: held by the monitor */
+		rec_bytes((const uint8_t *)"\x07\x00\x0c", 3);
+		hang();
+	} else if (strcmp(name, "ignore-eof") == 0) {
+		/* never exits on its own, whatever happens to the monitor */
+		hang();
+	} else if (strcmp(name, "shared-memory") == 0) {
+		/* 256 MiB that RLIMIT_DATA would not count: not allowed */
+		char *p = mmap(NULL, (size_t)256 << 20, PROT_READ | PROT_WRITE,
+		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+		_exit(p == MAP_FAILED ? 42 : 43);
+	} else if (strcmp(name, "hold-channel") == 0) {
+		/* its own channel end handed to the monitor on a harmless
+		 * record, then closed (or tried): EOF would never come */
+		send_fd(RX_CHAN_FD);
+		hang();
+	} else if (strcmp(name, "reopen") == 0) {
+		/* one socket reported as a second connection after its close */
+		fd = accept_one();
+		opened(1, fd);
+		frame(1, real_ns());
+		closed(1);
+		opened(2, fd);
 		hang();
 	} else if (strcmp(name, "huge-count") == 0) {
 		/* 18 bytes that once pinned the monitor for 11 s */
