@@ -30,7 +30,9 @@ endif
 ifeq ($(origin AR),default)
 AR = $(CROSS)-ar
 endif
+ifeq ($(origin PKG_CONFIG),file)
 PKG_CONFIG = PKG_CONFIG_LIBDIR=/usr/lib/$(CROSS)/pkgconfig:/usr/share/pkgconfig pkg-config
+endif
 BUILD = build-$(CROSS)
 BIN = $(BUILD)/bin
 endif
@@ -204,6 +206,7 @@ demo: all
 # the hostile receiver and the unit tests cross-built into
 # build-aarch64-linux-gnu, then booted with Debian's arm64 kernel and
 # busybox in qemu-system-aarch64 (scripts/check-arm64, tests/arm64/init).
+# CC and AR are named: one set in the environment is the native one.
 ARM64 = aarch64-linux-gnu
 check-arm64:
 	@./scripts/install-deps --arm64
