@@ -14,13 +14,38 @@ DESTDIR ?=
 
 CC ?= cc
 PKGS = libcbor libsodium jansson libseccomp
+PKG_CONFIG ?= pkg-config
+BUILD = build
+BIN = bin
+
+# A cross build: make CROSS=aarch64-linux-gnu builds with Debian's cross
+# compiler against the multiarch -dev packages of that architecture
+# (scripts/install-deps --arm64 installs both), in a tree of its own:
+# objects in build-CROSS, programs in build-CROSS/bin, so the native
+# build/ and bin/ are never touched.
+CROSS ?=
+ifneq ($(CROSS),)
+ifeq ($(origin CC),default)
+CC = $(CROSS)-gcc
+endif
+ifeq ($(origin AR),default)
+AR = $(CROSS)-ar
+endif
+ifeq ($(origin PKG_CONFIG),file)
+PKG_CONFIG = PKG_CONFIG_LIBDIR=/usr/lib/$(CROSS)/pkgconfig:/usr/share/pkgconfig pkg-config
+endif
+BUILD = build-$(CROSS)
+BIN = $(BUILD)/bin
+endif
 
 # A fresh machine: the README's test and demo targets install what is
 # missing; a plain build, an install or a packager's build never installs
 # packages, it says what is missing.
-ifneq ($(filter-out clean uninstall,$(or $(MAKECMDGOALS),all)),)
-ifneq ($(shell pkg-config --exists $(PKGS) 2>/dev/null && echo ok),ok)
-ifneq ($(filter check demo,$(MAKECMDGOALS)),)
+ifneq ($(filter-out clean uninstall check-arm64,$(or $(MAKECMDGOALS),all)),)
+ifneq ($(shell $(PKG_CONFIG) --exists $(PKGS) 2>/dev/null && echo ok),ok)
+ifneq ($(CROSS),)
+$(error pkg-config cannot find $(PKGS) for $(CROSS): install $(CROSS)-gcc and that architecture's -dev packages (for aarch64-linux-gnu: scripts/install-deps --arm64))
+else ifneq ($(filter check demo,$(MAKECMDGOALS)),)
 $(info pkg-config cannot find $(PKGS); running scripts/install-deps)
 INSTALL_DEPS := $(shell ./scripts/install-deps >&2 && echo ok)
 ifneq ($(INSTALL_DEPS),ok)
@@ -32,12 +57,12 @@ endif
 endif
 endif
 
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 # what each program links: the receiver neither libsodium nor jansson
-RECEIVER_LIBS := $(shell pkg-config --libs libcbor libseccomp 2>/dev/null)
-MONITOR_LIBS := $(shell pkg-config --libs libsodium jansson 2>/dev/null)
-CLI_LIBS := $(shell pkg-config --libs libcbor libsodium jansson 2>/dev/null)
-PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+RECEIVER_LIBS := $(shell $(PKG_CONFIG) --libs libcbor libseccomp 2>/dev/null)
+MONITOR_LIBS := $(shell $(PKG_CONFIG) --libs libsodium jansson 2>/dev/null)
+CLI_LIBS := $(shell $(PKG_CONFIG) --libs libcbor libsodium jansson 2>/dev/null)
+PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 
 # Warnings are errors for make check and CI (WERROR below), not for a
 # packager's build, where a newer compiler's new warning must not fail it.
@@ -61,8 +86,6 @@ ifneq ($(SANITIZE),)
 ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
 ALL_LDFLAGS += -fsanitize=$(SANITIZE)
 endif
-
-BUILD = build
 
 # make V=1 shows whole command lines
 ifeq ($(V),1)
@@ -96,7 +119,7 @@ $(BUILD)/src/monitor/%.o $(BUILD)/cmd/cellos-telemetryd.o: INC = -Isrc/common -I
 $(BUILD)/src/cli/%.o $(BUILD)/cmd/cellos-telemetry.o: INC = -Isrc/common -Isrc/signing -Isrc/cli
 UNIT_SRCS = $(wildcard tests/unit/*.c)
 UNIT_OBJS = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%.o)
-PROGS = bin/cellos-telemetryd bin/cellos-telemetryd-receiver bin/cellos-telemetry
+PROGS = $(BIN)/cellos-telemetryd $(BIN)/cellos-telemetryd-receiver $(BIN)/cellos-telemetry
 
 lib = $(BUILD)/lib$(1).a
 COMMON = $(call lib,common)
@@ -136,23 +159,23 @@ $(MONITOR): $(MONITOR_SRCS:src/%.c=$(BUILD)/src/%.o)
 $(CLI): $(CLI_SRCS:src/%.c=$(BUILD)/src/%.o)
 $(COMMON) $(RECEIVER) $(SIGNING) $(MONITOR) $(CLI):
 	$(SAY) AR $@
-	$(Q)rm -f $@ && ar rcs $@ $^
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
 # What each program links, and so what code can ever run in it. Guest
 # bytes are read by the receiver program alone; the CLI's decode runs the
 # same decoder (src/receiver/wire_decode.c) on an operator's files.
-bin/cellos-telemetryd-receiver: $(BUILD)/cmd/cellos-telemetryd-receiver.o $(RECEIVER) $(COMMON)
-	@mkdir -p bin
+$(BIN)/cellos-telemetryd-receiver: $(BUILD)/cmd/cellos-telemetryd-receiver.o $(RECEIVER) $(COMMON)
+	@mkdir -p $(BIN)
 	$(SAY) LD $@
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(RECEIVER_LIBS)
 
-bin/cellos-telemetryd: $(BUILD)/cmd/cellos-telemetryd.o $(MONITOR) $(SIGNING) $(COMMON)
-	@mkdir -p bin
+$(BIN)/cellos-telemetryd: $(BUILD)/cmd/cellos-telemetryd.o $(MONITOR) $(SIGNING) $(COMMON)
+	@mkdir -p $(BIN)
 	$(SAY) LD $@
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(MONITOR_LIBS)
 
-bin/cellos-telemetry: $(BUILD)/cmd/cellos-telemetry.o $(CLI) $(SIGNING) $(BUILD)/src/receiver/wire_decode.o $(COMMON)
-	@mkdir -p bin
+$(BIN)/cellos-telemetry: $(BUILD)/cmd/cellos-telemetry.o $(CLI) $(SIGNING) $(BUILD)/src/receiver/wire_decode.o $(COMMON)
+	@mkdir -p $(BIN)
 	$(SAY) LD $@
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(CLI_LIBS)
 
@@ -179,6 +202,19 @@ check: all $(BUILD)/unit-tests $(BUILD)/tests/hostile-receiver
 
 demo: all
 	@./scripts/demo
+
+# The aarch64 build in a real arm64 kernel (SPEC section 17): the programs,
+# the hostile receiver and the unit tests cross-built into
+# build-aarch64-linux-gnu, then booted with Debian's arm64 kernel and
+# busybox in qemu-system-aarch64 (scripts/check-arm64, tests/arm64/init).
+# CC and AR are named: one set in the environment is the native one.
+ARM64 = aarch64-linux-gnu
+check-arm64:
+	@./scripts/install-deps --arm64
+	@$(MAKE) --no-print-directory CROSS=$(ARM64) CC=$(ARM64)-gcc \
+	    AR=$(ARM64)-ar WERROR=-Werror SANITIZE= all \
+	    build-$(ARM64)/unit-tests build-$(ARM64)/tests/hostile-receiver
+	@./scripts/check-arm64 build-$(ARM64)
 
 # libFuzzer targets call the production code; see scripts/fuzz.
 FUZZ_SECONDS ?= 60
@@ -234,10 +270,10 @@ install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) \
 	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8 \
 	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(S6DIR)/log
-	install -m 0755 bin/cellos-telemetry $(DESTDIR)$(BINDIR)/
-	install -m 0755 bin/cellos-telemetryd $(DESTDIR)$(SBINDIR)/
+	install -m 0755 $(BIN)/cellos-telemetry $(DESTDIR)$(BINDIR)/
+	install -m 0755 $(BIN)/cellos-telemetryd $(DESTDIR)$(SBINDIR)/
 	install -d $(DESTDIR)$(LIBEXECDIR)
-	install -m 0755 bin/cellos-telemetryd-receiver $(DESTDIR)$(LIBEXECDIR)/
+	install -m 0755 $(BIN)/cellos-telemetryd-receiver $(DESTDIR)$(LIBEXECDIR)/
 	install -m 0644 man/cellos-telemetry.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 0644 man/cellos-telemetryd.8 $(DESTDIR)$(MANDIR)/man8/
 	# the unit runs the program where this install puts it
@@ -278,10 +314,10 @@ uninstall:
 	    $(DESTDIR)$(DATADIR) 2>/dev/null
 
 clean:
-	rm -rf $(BUILD) bin
+	rm -rf $(BUILD) $(BIN)
 
 FORCE:
-.PHONY: all check demo bench soak deb fuzz memcheck lint install uninstall clean FORCE
+.PHONY: all check check-arm64 demo bench soak deb fuzz memcheck lint install uninstall clean FORCE
 .SECONDARY:
 
 -include $(LIB_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(BUILD)/cmd/*.d $(BUILD)/tests/tools/*.d
