@@ -282,6 +282,11 @@ verify_run(struct verify_config *c, char *const *files, size_t n)
 			die(rc, "%s", err);
 	if ((rc = verify_index_build(&r.ix, err, sizeof(err))) != 0)
 		die(rc, "%s", err);
+	if (r.loose.hidden > 0) {
+		snprintf(err, sizeof(err), "%llu more line(s) no stream owns, "
+		    "not shown", (unsigned long long)r.loose.hidden);
+		say(&r, err);
+	}
 	if (c->single_stream && c->expect_stream == NULL && r.ix.nstreams > 0)
 		r.o.expect_stream = r.ix.streams[0].id;
 	r.print_to = stdout;

@@ -365,6 +365,10 @@ verify_stream_seq(struct verify_stream *st, struct verify_scratch *s,
 	}
 	st->lines++;
 	if (st->foreign != NULL) {
+		if (!st->any)
+			st->first = seq;
+		st->any = 1;
+		st->last = seq;
 		st->bad++;
 		return;
 	}
@@ -390,6 +394,9 @@ verify_stream_seq(struct verify_stream *st, struct verify_scratch *s,
 		    (unsigned long long)(seq - st->last - 1));
 		pending_unproven(st);
 		st->chain_known = 0;
+		/* the gap may have held a seal: the next one's count is not
+		 * checkable */
+		st->have_prev_seal = 0;
 	}
 	prev = seq == 1 ? zero : st->any && seq == st->last + 1 &&
 	    st->chain_known ? st->chain : NULL;
