@@ -158,9 +158,6 @@ check_envelope(json_t *ev, struct verify_line *L, const char **sig,
 		BAD("id is not <streamid>-<sequence>");
 	if (!json_is_object(json_object_get(ev, "data")))
 		BAD("data is not an object");
-	/* present means a string: no "sig":null or "sig":{...} riding along */
-	if ((m = json_object_get(ev, "sig")) != NULL && !json_is_string(m))
-		BAD("sig is not a string");
 	if ((m = json_object_get(ev, "chain")) != NULL && !json_is_string(m))
 		BAD("chain is not a string");
 	*sig = str_member(ev, "sig");
@@ -173,7 +170,7 @@ check_envelope(json_t *ev, struct verify_line *L, const char **sig,
 	    strlen(s) >= sizeof(L->kid))
 		BAD("sigkid is missing");
 	snprintf(L->kid, sizeof(L->kid), "%s", s);
-	if (*sig == NULL && *chain == NULL)
+	if (json_object_get(ev, "sig") == NULL && *chain == NULL)
 		BAD("unsigned (no sig)");
 	return 1;
 }
@@ -204,10 +201,11 @@ slow_line(struct verify_ring *ring, struct verify_scratch *s,
     struct verify_line *L, char *why, size_t whylen)
 {
 	const char *sig, *chain;
-	char chain_text[CHAIN_TEXT + 1];
+	char chain_text[CHAIN_TEXT + 1], sig_text[SIGN_MAX_TEXT + 2];
 	uint8_t raw[SIGN_MAX_BYTES];
 	unsigned char link[CHAIN_BYTES];
 	size_t siglen, i;
+	int has_sig;
 	json_error_t jerr;
 	struct buf *c = &s->canon;
 
@@ -229,11 +227,15 @@ slow_line(struct verify_ring *ring, struct verify_scratch *s,
 	siglen = verify_sig_len(L->alg);
 	L->chained = chain != NULL;
 	L->seal = chain_is_seal(L->type);
-	if (sig != NULL && verify_b64_exact(sig, strlen(sig), raw, siglen) != 0)
-		BAD("sig is not the base64url text of a %s signature "
-		    "(%zu characters)", L->alg, b64url_len(siglen));
+	/* present means a string: no "sig":null or "sig":{...} riding along */
+	has_sig = json_object_get(L->ev, "sig") != NULL;
 	if (chain == NULL) {
 		/* line mode: the signed bytes are the event without sig */
+		if (sig == NULL)
+			BAD("sig is not a string");
+		if (verify_b64_exact(sig, strlen(sig), raw, siglen) != 0)
+			BAD("sig is not the base64url text of a %s signature "
+			    "(%zu characters)", L->alg, b64url_len(siglen));
 		json_object_del(L->ev, "sig");
 		c->len = 0;
 		if (jcs_value(c, L->ev) != 0)
@@ -245,12 +247,12 @@ slow_line(struct verify_ring *ring, struct verify_scratch *s,
 		BAD("chain is not the base64url text of 32 bytes (43 "
 		    "characters)");
 	L->have_chain = 1;
-	if (L->seal && sig == NULL)
-		BAD("a seal (%.80s) without sig", L->type);
-	if (!L->seal && sig != NULL)
-		BAD("sig on a line that is not a seal (%.80s): only seals are "
-		    "signed in chain mode", L->type);
 	snprintf(chain_text, sizeof(chain_text), "%s", chain);
+	if (sig != NULL)
+		snprintf(sig_text, sizeof(sig_text), "%.*s",
+		    (int)(sizeof(sig_text) - 1), sig);
+	/* the link first: a line with a bad member still carries the chain
+	 * on, one report per break */
 	json_object_del(L->ev, "sig");
 	json_object_del(L->ev, "chain");
 	c->len = 0;
@@ -263,8 +265,19 @@ slow_line(struct verify_ring *ring, struct verify_scratch *s,
 			BAD("chain does not match: this line, or one before it "
 			    "in the stream, was altered, dropped or reordered");
 	}
+	if (!L->seal && has_sig)
+		BAD("sig on a line that is not a seal (%.80s): only seals are "
+		    "signed in chain mode", L->type);
 	if (!L->seal)
 		return 1;
+	if (!has_sig)
+		BAD("a seal (%.80s) without sig", L->type);
+	if (sig == NULL)
+		BAD("sig is not a string");
+	if (strlen(sig) >= sizeof(sig_text) ||
+	    verify_b64_exact(sig_text, strlen(sig_text), raw, siglen) != 0)
+		BAD("sig is not the base64url text of a %s signature "
+		    "(%zu characters)", L->alg, b64url_len(siglen));
 	json_object_set_new(L->ev, "chain", json_string(chain_text));
 	c->len = 0;
 	if (jcs_value(c, L->ev) != 0)
