@@ -40,7 +40,7 @@ static const char usage_main[] =
 "                             [--expect-cell ID] [--expect-run ID]\n"
 "                             [--expect-stream ID] [--single-stream]\n"
 "                             [--print | --output FILE] [--report FILE]\n"
-"                             [--jobs N] [--partition I/N]\n"
+"                             [--state FILE] [--jobs N] [--partition I/N]\n"
 "                             [FILE...]\n"
 "       cellos-telemetry verify --merge-reports [--report FILE] REPORT...\n"
 "\n"
@@ -115,6 +115,8 @@ static const char usage_verify[] =
 "                       only when everything verified\n"
 "  --report FILE        a JSON report (one line per stream, then the totals;\n"
 "                       - for stdout)\n"
+"  --state FILE         keep each stream's cursor between runs, to verify\n"
+"                       chunks once as they land (written atomically)\n"
 "  --jobs N             verify streams on N threads (1..256, default 1)\n"
 "  --partition I/N      only the streams whose id falls in partition I of N\n"
 "  --merge-reports      merge the JSON reports of partitions into one\n"
@@ -490,6 +492,7 @@ cmd_verify(int argc, char **argv)
 		{ "print", no_argument, NULL, OPT_PRINT },
 		{ "output", required_argument, NULL, OPT_OUTPUT },
 		{ "report", required_argument, NULL, OPT_REPORT },
+		{ "state", required_argument, NULL, OPT_STATE },
 		{ "partial", no_argument, NULL, OPT_PARTIAL },
 		{ "expect-cell", required_argument, NULL, OPT_EXPECT_CELL },
 		{ "expect-run", required_argument, NULL, OPT_EXPECT_RUN },
@@ -520,6 +523,7 @@ cmd_verify(int argc, char **argv)
 		case OPT_PRINT: vc.print = 1; break;
 		case OPT_OUTPUT: vc.output = optarg; break;
 		case OPT_REPORT: vc.report = optarg; break;
+		case OPT_STATE: vc.state = optarg; break;
 		case OPT_PARTIAL: vc.partial = 1; break;
 		case OPT_EXPECT_CELL:
 			vc.expect_cell = id_arg("expect-cell", optarg);

@@ -15,6 +15,7 @@
 #include "verify_input.h"
 #include "verify_line.h"
 #include "verify_report.h"
+#include "verify_state.h"
 
 void
 verify_config_init(struct verify_config *c)
@@ -29,11 +30,12 @@ struct run {
 	struct verify_opts o;
 	struct verify_index ix;
 	struct verify_stream *st;
+	struct verify_state state;
 	struct verify_loose loose;
 	pthread_mutex_t lock;
 	size_t next;
 	FILE *print_to;
-	int read_failed;
+	int read_failed, state_failed;
 };
 
 static void
@@ -98,6 +100,10 @@ run_stream(struct run *r, struct verify_scratch *s, size_t i)
 	int n;
 
 	verify_stream_init(st, r->ix.streams[i].id, &r->o);
+	if (verify_state_resume(&r->state, i, st, line, sizeof(line)) != 0) {
+		say(r, line);
+		__atomic_store_n(&r->state_failed, 1, __ATOMIC_RELAXED);
+	}
 	verify_merge_init(&m, &r->ix, i);
 	while ((n = verify_merge_next(&m)) > 0) {
 		if ((size_t)n > cap) {
@@ -122,11 +128,15 @@ run_stream(struct run *r, struct verify_scratch *s, size_t i)
 	}
 	verify_merge_free(&m);
 	free(cp);
-	verify_stream_finish(st);
+	verify_stream_finish(st, s);
 	verify_report_stream_line(st, line, sizeof(line));
 	say(r, line);
+	if (verify_state_keep(&r->state, i, st) != 0) {
+		say(r, "--state: cannot keep a stream's cursor (out of space?)");
+		__atomic_store_n(&r->state_failed, 1, __ATOMIC_RELAXED);
+	}
 	/* what --print held is gone; the counts stay for the report */
-	buf_free(&st->pend);
+	buf_free(&st->cur.pend);
 }
 
 struct worker {
@@ -271,10 +281,14 @@ verify_run(struct verify_config *c, char *const *files, size_t n)
 	r.o.print = c->print || c->output != NULL;
 	r.o.pending_max = c->pending_max;
 	r.o.name_files = n > 1;
+	r.o.keep = c->state != NULL;
 	r.o.emit = emit;
 	r.o.emit_ctx = &r;
 	r.o.say = say;
 	r.o.say_ctx = &r;
+	if ((rc = verify_state_load(&r.state, c->state, &c->keys, c->partial,
+	    err, sizeof(err))) != 0)
+		die(rc, "%s", err);
 	verify_index_init(&r.ix, c->part_i, c->part_n, loose_bad, &r);
 	for (i = 0; i < n; i++)
 		if ((rc = verify_index_open(&r.ix, files[i], err,
@@ -287,6 +301,7 @@ verify_run(struct verify_config *c, char *const *files, size_t n)
 		    "not shown", (unsigned long long)r.loose.hidden);
 		say(&r, err);
 	}
+	verify_state_streams(&r.state, &r.ix);
 	if (c->single_stream && c->expect_stream == NULL && r.ix.nstreams > 0)
 		r.o.expect_stream = r.ix.streams[0].id;
 	r.print_to = stdout;
@@ -306,6 +321,13 @@ verify_run(struct verify_config *c, char *const *files, size_t n)
 	code = verify_totals_exit(&t);
 	if (r.read_failed)
 		code = EXIT_IOERR;
+	if (r.state_failed) {
+		fprintf(stderr, "verify: --state %s not updated\n", c->state);
+		code = EXIT_DATAERR;
+	} else if (verify_state_save(&r.state, err, sizeof(err)) != 0) {
+		fprintf(stderr, "verify: %s\n", err);
+		code = EXIT_IOERR;
+	}
 	if (c->report != NULL && write_report(&r, &t) != 0) {
 		fprintf(stderr, "verify: writing the report %s: %s\n",
 		    c->report, strerror(errno));
@@ -328,6 +350,7 @@ verify_run(struct verify_config *c, char *const *files, size_t n)
 		verify_stream_free(&r.st[i]);
 	free(r.st);
 	free(r.loose.shown);
+	verify_state_free(&r.state);
 	verify_index_free(&r.ix);
 	pthread_mutex_destroy(&r.lock);
 	return code;

@@ -13,25 +13,91 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "event_types.h"
 #include "util.h"
 #include "verify_report.h"
 #include "verify_stream.h"
 
+/* Recount the total and join what touches. */
+static void
+ranges_tidy(struct verify_ranges *rs)
+{
+	size_t i, o = 0;
+
+	rs->total = 0;
+	for (i = 0; i < rs->n; i++) {
+		if (o > 0 && rs->r[o - 1].b + 1 >= rs->r[i].a) {
+			if (rs->r[i].b > rs->r[o - 1].b)
+				rs->r[o - 1].b = rs->r[i].b;
+			continue;
+		}
+		rs->r[o++] = rs->r[i];
+	}
+	rs->n = o;
+	for (i = 0; i < rs->n; i++)
+		rs->total += rs->r[i].b - rs->r[i].a + 1;
+}
+
 void
 verify_ranges_add(struct verify_ranges *rs, uint64_t a, uint64_t b)
 {
-	rs->total += b - a + 1;
-	if (rs->n > 0 && rs->r[rs->n - 1].b + 1 == a) {
-		rs->r[rs->n - 1].b = b;
-		return;
-	}
+	size_t i;
+
 	if (rs->n == rs->cap) {
 		rs->cap = rs->cap ? 2 * rs->cap : 8;
 		rs->r = xrealloc(rs->r, rs->cap * sizeof(*rs->r));
 	}
-	rs->r[rs->n].a = a;
-	rs->r[rs->n++].b = b;
+	/* mostly at the end: sequences come in order */
+	for (i = rs->n; i > 0 && rs->r[i - 1].a > a; i--)
+		rs->r[i] = rs->r[i - 1];
+	rs->r[i].a = a;
+	rs->r[i].b = b;
+	rs->n++;
+	ranges_tidy(rs);
+}
+
+void
+verify_ranges_remove(struct verify_ranges *rs, uint64_t a, uint64_t b)
+{
+	size_t i;
+
+	for (i = 0; i < rs->n; i++) {
+		struct verify_range *r = &rs->r[i];
+
+		if (r->b < a || r->a > b)
+			continue;
+		if (r->a < a && r->b > b) {
+			/* split in two */
+			uint64_t end = r->b;
+
+			r->b = a - 1;
+			verify_ranges_add(rs, b + 1, end);
+			return;
+		}
+		if (r->a >= a && r->b <= b) {
+			memmove(r, r + 1, (rs->n - i - 1) * sizeof(*r));
+			rs->n--;
+			i--;
+		} else if (r->a < a) {
+			r->b = a - 1;
+		} else {
+			r->a = b + 1;
+		}
+	}
+	ranges_tidy(rs);
+}
+
+int
+verify_ranges_has(const struct verify_ranges *rs, uint64_t seq)
+{
+	size_t i;
+
+	for (i = 0; i < rs->n; i++)
+		if (rs->r[i].a <= seq && seq <= rs->r[i].b)
+			return 1;
+	return 0;
 }
 
 void
@@ -49,6 +115,7 @@ verify_stream_init(struct verify_stream *st, const char *sid,
 	memcpy(st->id, sid, 33);
 	st->o = o;
 	verify_ring_init(&st->ring, o->keys);
+	st->fill = -1;
 	if (o->expect_stream != NULL && strcmp(o->expect_stream, sid) != 0)
 		st->foreign = "not the expected stream";
 }
@@ -56,7 +123,17 @@ verify_stream_init(struct verify_stream *st, const char *sid,
 void
 verify_stream_free(struct verify_stream *st)
 {
-	buf_free(&st->pend);
+	size_t i;
+
+	buf_free(&st->cur.pend);
+	buf_free(&st->saved.pend);
+	for (i = 0; i < st->ngaps; i++)
+		free(st->gaps[i].succ);
+	free(st->gaps);
+	st->gaps = NULL;
+	st->ngaps = st->capgaps = 0;
+	free(st->dig);
+	st->dig = NULL;
 	free(st->shown);
 	st->shown = NULL;
 	verify_ring_free(&st->ring);
@@ -116,34 +193,35 @@ emit(struct verify_stream *st, const char *p, size_t n)
 static void
 pending_unproven(struct verify_stream *st)
 {
-	if (st->npend > 0)
-		verify_ranges_add(&st->unproven, st->pend_first,
-		    st->pend_first + st->npend - 1);
-	st->npend = 0;
-	st->pend.len = 0;
+	if (st->cur.npend > 0)
+		verify_ranges_add(&st->unproven, st->cur.pend_first,
+		    st->cur.pend_first + st->cur.npend - 1);
+	st->cur.npend = 0;
+	st->cur.pend.len = 0;
+	st->cur.succ = 0;
 }
 
 static void
 pending_add(struct verify_stream *st, const struct verify_copy *c,
     uint64_t seq)
 {
-	if (st->npend++ == 0) {
-		st->pend_first = seq;
-		snprintf(st->pend_file, sizeof(st->pend_file), "%s", c->file);
-		st->pend_lineno = c->lineno;
+	if (st->cur.npend++ == 0) {
+		st->cur.pend_first = seq;
+		snprintf(st->cur.pend_file, sizeof(st->cur.pend_file), "%s", c->file);
+		st->cur.pend_lineno = c->lineno;
 	}
 	if (!st->o->print || st->print_over)
 		return;
-	if (st->pend.p == NULL)
-		buf_init(&st->pend, 4096, st->o->pending_max);
-	if (buf_add(&st->pend, c->line, c->len) != 0 ||
-	    buf_addc(&st->pend, '\n') != 0) {
+	if (st->cur.pend.p == NULL)
+		buf_init(&st->cur.pend, 4096, st->o->pending_max);
+	if (buf_add(&st->cur.pend, c->line, c->len) != 0 ||
+	    buf_addc(&st->cur.pend, '\n') != 0) {
 		/* never drop a line and carry on: the run fails instead */
 		st->print_over = 1;
 		problem(st, NULL, 0, 0, "more than %zu bytes wait for a seal; "
 		    "--print holds no more, so nothing more of this stream is "
 		    "printed and verify fails", st->o->pending_max);
-		st->pend.len = 0;
+		st->cur.pend.len = 0;
 	}
 }
 
@@ -151,12 +229,16 @@ pending_add(struct verify_stream *st, const struct verify_copy *c,
 static void
 pending_proven(struct verify_stream *st)
 {
-	st->verified += st->npend;
-	emit(st, st->pend.p, st->pend.len);
-	st->npend = 0;
-	st->pend.len = 0;
-	if (st->pend.cap > 65536)
-		buf_shrink(&st->pend, 4096);
+	/* a fill can prove lines an earlier run left unproven */
+	if (st->cur.npend > 0)
+		verify_ranges_remove(&st->unproven, st->cur.pend_first,
+		    st->cur.pend_first + st->cur.npend - 1);
+	st->verified += st->cur.npend;
+	emit(st, st->cur.pend.p, st->cur.pend.len);
+	st->cur.npend = 0;
+	st->cur.pend.len = 0;
+	if (st->cur.pend.cap > 65536)
+		buf_shrink(&st->cur.pend, 4096);
 }
 
 static void
@@ -278,11 +360,11 @@ line_data(struct verify_stream *st, const struct verify_line *L,
 			snprintf(why, whylen, "seal lacks lines");
 			return 0;
 		}
-		if (st->have_prev_seal && lines != L->seq - st->prev_seal - 1) {
+		if (st->cur.have_prev_seal && lines != L->seq - st->cur.prev_seal - 1) {
 			snprintf(why, whylen, "seal says %llu lines since the "
 			    "previous seal, there are %llu",
 			    (unsigned long long)lines,
-			    (unsigned long long)(L->seq - st->prev_seal - 1));
+			    (unsigned long long)(L->seq - st->cur.prev_seal - 1));
 			return 0;
 		}
 	}
@@ -322,6 +404,122 @@ line_data(struct verify_stream *st, const struct verify_line *L,
 	return 1;
 }
 
+/* --state: the digest of the line at seq (all zero: none). */
+static unsigned char *
+digest_at(struct verify_stream *st, uint64_t seq)
+{
+	if (st->dig == NULL || seq < st->dig_base ||
+	    seq - st->dig_base >= st->dig_n)
+		return NULL;
+	return st->dig + (seq - st->dig_base) * VERIFY_DIGEST;
+}
+
+static void
+digest_of(const char *line, size_t n, unsigned char out[VERIFY_DIGEST])
+{
+	crypto_generichash(out, VERIFY_DIGEST, (const unsigned char *)line, n,
+	    NULL, 0);
+}
+
+/* Keep the digest of the line at seq, growing the table either way. */
+static void
+digest_keep(struct verify_stream *st, uint64_t seq, const char *line,
+    size_t n)
+{
+	uint64_t lo, hi, need;
+
+	if (!st->o->keep)
+		return;
+	if (st->dig == NULL) {
+		st->dig_base = seq;
+		st->dig_n = 0;
+	}
+	lo = seq < st->dig_base ? seq : st->dig_base;
+	hi = st->dig_n == 0 || seq >= st->dig_base + st->dig_n ? seq + 1 :
+	    st->dig_base + st->dig_n;
+	need = hi - lo;
+	if (need > st->dig_cap) {
+		st->dig_cap = need * 2;
+		st->dig = xrealloc(st->dig, st->dig_cap * VERIFY_DIGEST);
+	}
+	if (lo < st->dig_base && st->dig_n > 0) {
+		memmove(st->dig + (st->dig_base - lo) * VERIFY_DIGEST, st->dig,
+		    st->dig_n * VERIFY_DIGEST);
+		memset(st->dig, 0, (st->dig_base - lo) * VERIFY_DIGEST);
+	}
+	if (st->dig_n > 0 && hi > st->dig_base + st->dig_n)
+		memset(st->dig + (st->dig_base + st->dig_n - lo) * VERIFY_DIGEST,
+		    0, (hi - st->dig_base - st->dig_n) * VERIFY_DIGEST);
+	st->dig_base = lo;
+	st->dig_n = need;
+	digest_of(line, n, digest_at(st, seq));
+}
+
+/* --state: remember a gap [a, b] and what it cut off. */
+static struct verify_gap *
+gap_add(struct verify_stream *st, uint64_t a, uint64_t b)
+{
+	struct verify_gap *g;
+
+	if (st->ngaps == st->capgaps) {
+		st->capgaps = st->capgaps ? 2 * st->capgaps : 4;
+		st->gaps = xrealloc(st->gaps, st->capgaps * sizeof(*st->gaps));
+	}
+	g = &st->gaps[st->ngaps++];
+	memset(g, 0, sizeof(*g));
+	g->a = a;
+	g->b = b;
+	if (st->cur.chain_known) {
+		memcpy(g->before, st->cur.chain, CHAIN_BYTES);
+		g->have_before = 1;
+	}
+	if (a == 1) {
+		memset(g->before, 0, CHAIN_BYTES);
+		g->have_before = 1;
+	}
+	g->cut_first = st->cur.npend ? st->cur.pend_first : 0;
+	return g;
+}
+
+static void
+gap_succ(struct verify_gap *g, const struct verify_copy *c)
+{
+	g->succ = xmalloc(c->len + 1);
+	memcpy(g->succ, c->line, c->len);
+	g->succ_len = c->len;
+}
+
+static long
+gap_of(const struct verify_stream *st, uint64_t seq)
+{
+	size_t i;
+
+	for (i = 0; i < st->ngaps; i++)
+		if (st->gaps[i].a <= seq && seq <= st->gaps[i].b)
+			return (long)i;
+	return -1;
+}
+
+/* A verified seal committed to the chain of the line after a gap. */
+static void
+gap_committed(struct verify_stream *st, uint64_t succ)
+{
+	size_t i;
+
+	for (i = st->ngaps; i > 0; i--)
+		if (st->gaps[i - 1].b + 1 == succ)
+			st->gaps[i - 1].committed = 1;
+}
+
+static void
+gap_del(struct verify_stream *st, size_t i)
+{
+	free(st->gaps[i].succ);
+	memmove(&st->gaps[i], &st->gaps[i + 1], (st->ngaps - i - 1) *
+	    sizeof(st->gaps[0]));
+	st->ngaps--;
+}
+
 static void
 bad_line(struct verify_stream *st, const struct verify_copy *c, uint64_t seq,
     const char *why)
@@ -330,20 +528,14 @@ bad_line(struct verify_stream *st, const struct verify_copy *c, uint64_t seq,
 	problem(st, c->file, c->lineno, seq, "%s", why);
 }
 
-void
-verify_stream_seq(struct verify_stream *st, struct verify_scratch *s,
-    uint64_t seq, const struct verify_copy *c, size_t n)
+/* At-least-once: the same bytes again are a duplicate; other bytes for
+ * the same sequence are equivocation, always a failure. */
+static void
+copies_check(struct verify_stream *st, uint64_t seq,
+    const struct verify_copy *c, size_t n)
 {
-	static const unsigned char zero[CHAIN_BYTES];
-	const unsigned char *prev;
-	struct verify_line L;
-	char why[400];
 	size_t i;
-	int rc, proven;
 
-	st->copies += n;
-	/* at-least-once: the same bytes again are a duplicate; other bytes
-	 * for the same sequence are equivocation, always a failure */
 	for (i = 1; i < n; i++) {
 		if (c[i].len == c[0].len && memcmp(c[i].line, c[0].line,
 		    c[0].len) == 0) {
@@ -363,45 +555,73 @@ verify_stream_seq(struct verify_stream *st, struct verify_scratch *s,
 			    (unsigned long long)seq, st->id,
 			    (unsigned long long)c[0].lineno);
 	}
-	st->lines++;
-	if (st->foreign != NULL) {
-		if (!st->any)
-			st->first = seq;
-		st->any = 1;
-		st->last = seq;
-		st->bad++;
-		return;
-	}
+}
+
+/*
+ * One line at seq, on the current cursor. In a fill (--state, a late
+ * chunk inside a gap an earlier run saw) its gap was reported then: it
+ * is not reported again, and the line is no longer missing.
+ */
+static void
+line_one(struct verify_stream *st, struct verify_scratch *s, uint64_t seq,
+    const struct verify_copy *c, int fill)
+{
+	static const unsigned char zero[CHAIN_BYTES];
+	const unsigned char *prev;
+	struct verify_gap *g = NULL;
+	struct verify_line L;
+	char why[400];
+	int rc, proven, first = !st->any;
+
 	if (st->stopped && seq > st->stopped_seq) {
 		bad_line(st, c, seq, "line after stopped");
+		digest_keep(st, seq, c->line, c->len);
+		st->last = seq;
 		return;
 	}
 	/* loss: reported once, as a range, at the line after it */
-	if (!st->any) {
+	if (first) {
 		st->first = seq;
+		if (seq > 1 && st->o->keep)
+			g = gap_add(st, 1, seq - 1);
 		if (!st->o->partial && seq > 1) {
-			verify_ranges_add(&st->missing, 1, seq - 1);
+			/* added to missing at the end: a later run may bring
+			 * them (--state) */
 			problem(st, c->file, c->lineno, seq, "stream %s starts at "
 			    "sequence %llu: %llu line(s) missing before it",
 			    st->id, (unsigned long long)seq,
 			    (unsigned long long)(seq - 1));
 		}
-	} else if (seq > st->last + 1) {
-		verify_ranges_add(&st->missing, st->last + 1, seq - 1);
-		problem(st, c->file, c->lineno, seq, "sequence %llu follows %llu: "
-		    "%llu line(s) missing", (unsigned long long)seq,
-		    (unsigned long long)st->last,
-		    (unsigned long long)(seq - st->last - 1));
+	} else if (seq > st->cur.last + 1) {
+		if (st->o->keep)
+			g = gap_add(st, st->cur.last + 1, seq - 1);
+		if (!fill) {
+			verify_ranges_add(&st->missing, st->cur.last + 1, seq - 1);
+			problem(st, c->file, c->lineno, seq, "sequence %llu follows "
+			    "%llu: %llu line(s) missing", (unsigned long long)seq,
+			    (unsigned long long)st->cur.last,
+			    (unsigned long long)(seq - st->cur.last - 1));
+		}
 		pending_unproven(st);
-		st->chain_known = 0;
+		st->cur.chain_known = 0;
 		/* the gap may have held a seal: the next one's count is not
 		 * checkable */
-		st->have_prev_seal = 0;
+		st->cur.have_prev_seal = 0;
 	}
-	prev = seq == 1 ? zero : st->any && seq == st->last + 1 &&
-	    st->chain_known ? st->chain : NULL;
+	if (g != NULL)
+		gap_succ(g, c);
+	if (fill) {
+		verify_ranges_remove(&st->missing, seq, seq);
+		if (seq < st->first)
+			st->first = seq;
+	}
+	prev = seq == 1 ? zero : !first && seq == st->cur.last + 1 &&
+	    st->cur.chain_known ? st->cur.chain : NULL;
 	st->any = 1;
-	st->last = seq;
+	st->cur.last = seq;
+	if (seq > st->last)
+		st->last = seq;
+	digest_keep(st, seq, c->line, c->len);
 	rc = verify_line_check(&st->ring, s, c->line, c->len, prev,
 	    !st->have_run, &L, why, sizeof(why));
 	if (rc && (strcmp(L.sid, st->id) != 0 || L.seq != seq)) {
@@ -424,14 +644,14 @@ verify_stream_seq(struct verify_stream *st, struct verify_scratch *s,
 		if (L.chained && L.linked != 1)
 			pending_unproven(st);
 		if (L.have_chain) {
-			memcpy(st->chain, L.chain, CHAIN_BYTES);
-			st->chain_known = 1;
+			memcpy(st->cur.chain, L.chain, CHAIN_BYTES);
+			st->cur.chain_known = 1;
 		} else {
-			st->chain_known = 0;
+			st->cur.chain_known = 0;
 		}
 		if (L.chained && L.seal) {
-			st->prev_seal = seq;
-			st->have_prev_seal = 1;
+			st->cur.prev_seal = seq;
+			st->cur.have_prev_seal = 1;
 		}
 		verify_line_clear(&L);
 		return;
@@ -446,21 +666,29 @@ verify_stream_seq(struct verify_stream *st, struct verify_scratch *s,
 		proven = -1;
 	}
 	if (L.chained) {
-		memcpy(st->chain, L.chain, CHAIN_BYTES);
-		st->chain_known = 1;
+		memcpy(st->cur.chain, L.chain, CHAIN_BYTES);
+		st->cur.chain_known = 1;
 	}
 	if (proven == 1 && L.chained) {
-		/* a seal: what linked up to it is proven, and itself */
-		if (L.linked == 1)
+		/* a seal: what linked up to it is proven, and itself; so is
+		 * the chain of the line after a gap they link from */
+		if (L.linked == 1) {
+			if (st->cur.succ)
+				gap_committed(st, st->cur.succ);
 			pending_proven(st);
-		else
+		} else {
 			pending_unproven(st);
+			gap_committed(st, seq);
+		}
+		st->cur.succ = 0;
 		st->verified++;
-		st->sealed_to = seq;
+		if (seq > st->sealed_to)
+			st->sealed_to = seq;
 		emit_line(st, c);
 	} else if (proven == 1) {
 		st->verified++;
-		st->sealed_to = seq;
+		if (seq > st->sealed_to)
+			st->sealed_to = seq;
 		emit_line(st, c);
 	} else if (proven == 0 && L.linked == 1) {
 		pending_add(st, c, seq);
@@ -469,12 +697,147 @@ verify_stream_seq(struct verify_stream *st, struct verify_scratch *s,
 		 * lines after it are, by the next seal */
 		pending_unproven(st);
 		verify_ranges_add(&st->unproven, seq, seq);
+		st->cur.succ = seq;
 	}
 	if (L.chained && L.seal) {
-		st->prev_seal = seq;
-		st->have_prev_seal = 1;
+		st->cur.prev_seal = seq;
+		st->cur.have_prev_seal = 1;
 	}
 	verify_line_clear(&L);
+}
+
+/* A fill ends: linked into the line after its gap, and that line's chain
+ * committed by a verified seal, it proves itself and what the gap cut
+ * off; else what it holds stays unproven, and what is still missing is
+ * a gap again. */
+static void
+fill_end(struct verify_stream *st, struct verify_scratch *s)
+{
+	struct verify_gap *g = &st->gaps[st->fill];
+	struct verify_line L;
+	char why[400];
+	size_t i = (size_t)st->fill;
+	int linked = 0;
+
+	if (st->cur.last == g->b && g->succ != NULL) {
+		linked = verify_line_check(&st->ring, s, g->succ, g->succ_len,
+		    st->cur.chain_known ? st->cur.chain : NULL, 0, &L, why,
+		    sizeof(why)) && L.linked == 1 &&
+		    (g->committed || (L.seal && L.sig_ok));
+		if (linked && !L.chained)
+			linked = 0;     /* line mode needs no links */
+		verify_line_clear(&L);
+	}
+	if (linked) {
+		pending_proven(st);
+		if (verify_ranges_has(&st->unproven, g->b + 1)) {
+			verify_ranges_remove(&st->unproven, g->b + 1, g->b + 1);
+			st->verified++;
+		}
+		gap_del(st, i);
+	} else if (st->cur.last < g->b) {
+		/* what is still missing, after what the fill holds */
+		struct verify_gap *t = gap_add(st, st->cur.last + 1, g->b);
+
+		g = &st->gaps[i];
+		t->succ = g->succ;
+		t->succ_len = g->succ_len;
+		t->committed = g->committed;
+		g->succ = NULL;
+		pending_unproven(st);
+		gap_del(st, i);
+	} else {
+		pending_unproven(st);
+		gap_del(st, i);
+	}
+	buf_free(&st->cur.pend);
+	st->cur = st->saved;
+	memset(&st->saved, 0, sizeof(st->saved));
+	st->fill = -1;
+}
+
+/* A fill begins at gap i: the chain before it, the lines it cut off
+ * waiting again for a seal. */
+static void
+fill_begin(struct verify_stream *st, long i)
+{
+	const struct verify_gap *g = &st->gaps[i];
+
+	st->saved = st->cur;
+	memset(&st->cur, 0, sizeof(st->cur));
+	st->cur.last = g->a - 1;
+	memcpy(st->cur.chain, g->before, CHAIN_BYTES);
+	st->cur.chain_known = g->have_before;
+	if (g->cut_first) {
+		/* their bytes are an earlier run's: counted, not printed */
+		st->cur.pend_first = g->cut_first;
+		st->cur.npend = g->a - g->cut_first;
+	}
+	st->fill = i;
+}
+
+/* A sequence at or before the last one an earlier run kept (--state). */
+static void
+restored_seq(struct verify_stream *st, struct verify_scratch *s,
+    uint64_t seq, const struct verify_copy *c, size_t n)
+{
+	unsigned char d[VERIFY_DIGEST], *have;
+	long g = gap_of(st, seq);
+	size_t i;
+
+	if (g >= 0) {
+		if (st->fill >= 0 && st->fill != g)
+			fill_end(st, s);
+		g = gap_of(st, seq);
+		if (st->fill < 0)
+			fill_begin(st, g);
+		copies_check(st, seq, c, n);
+		st->lines++;
+		line_one(st, s, seq, c, 1);
+		return;
+	}
+	if (st->fill >= 0)
+		fill_end(st, s);
+	/* verified before: a redelivery, or another line */
+	have = digest_at(st, seq);
+	for (i = 0; i < n; i++) {
+		digest_of(c[i].line, c[i].len, d);
+		if (have != NULL && sodium_memcmp(d, have, VERIFY_DIGEST) == 0) {
+			st->dups++;
+			continue;
+		}
+		st->equiv++;
+		st->bad++;
+		problem(st, c[i].file, c[i].lineno, seq, "sequence %llu of stream "
+		    "%s differs from the line an earlier run verified "
+		    "(--state): equivocation", (unsigned long long)seq, st->id);
+	}
+}
+
+void
+verify_stream_seq(struct verify_stream *st, struct verify_scratch *s,
+    uint64_t seq, const struct verify_copy *c, size_t n)
+{
+	st->copies += n;
+	if (st->foreign != NULL) {
+		if (!st->any || seq < st->first)
+			st->first = seq;
+		st->any = 1;
+		if (seq > st->last)
+			st->last = seq;
+		st->lines++;
+		st->bad++;
+		return;
+	}
+	if (st->o->keep && st->any && (seq <= st->last || seq < st->first)) {
+		restored_seq(st, s, seq, c, n);
+		return;
+	}
+	if (st->fill >= 0)
+		fill_end(st, s);
+	copies_check(st, seq, c, n);
+	st->lines++;
+	line_one(st, s, seq, c, 0);
 }
 
 /* What stopped claims must match what the stream showed. */
@@ -512,30 +875,51 @@ check_stopped(const struct verify_stream *st, char *why, size_t whylen)
 }
 
 void
-verify_stream_finish(struct verify_stream *st)
+verify_stream_finish(struct verify_stream *st, struct verify_scratch *s)
 {
-	char why[256];
+	char why[256], msg[1200];
+
+	if (st->fill >= 0)
+		fill_end(st, s);
+	if (st->any && st->first > 1 && !st->o->partial &&
+	    st->foreign == NULL) {
+		verify_ranges_add(&st->missing, 1, st->first - 1);
+		st->prefix_missing = 1;
+	}
 
 	if (st->foreign != NULL) {
 		problem(st, NULL, 0, 0, "%s (%s): its %llu line(s) fail",
 		    st->foreign, st->o->expect_stream,
 		    (unsigned long long)st->lines);
 	}
-	/* an unsealed tail is unproven, whether or not the stream ends */
-	if (st->npend > 0) {
-		const struct verify_copy c = { .file = st->pend_file,
-		    .lineno = st->pend_lineno };
+	/* an unsealed tail is unproven, whether or not the stream ends;
+	 * with --state it stays pending, for its seal in a later run (what
+	 * the stream is now: said, not kept among its problems) */
+	if (st->cur.npend > 0) {
+		char where[400];
 
-		problem(st, c.file, c.lineno, st->pend_first, "stream %s ends "
-		    "with %llu unsealed line(s) from here on: %s", st->id,
-		    (unsigned long long)st->npend, st->o->partial ?
+		if (st->o->name_files)
+			verify_escape(st->cur.pend_file, strlen(st->cur.pend_file),
+			    where, sizeof(where));
+		snprintf(msg, sizeof(msg), "%s%sline %llu: stream %s ends with "
+		    "%llu unsealed line(s) from here on: %s",
+		    st->o->name_files ? where : "", st->o->name_files ? " " : "",
+		    (unsigned long long)st->cur.pend_lineno, st->id,
+		    (unsigned long long)st->cur.npend, st->o->partial ?
 		    "not proven yet" : "truncated before its next seal");
-		pending_unproven(st);
+		st->o->say(st->o->say_ctx, msg);
+		if (st->o->keep)
+			verify_ranges_add(&st->unproven, st->cur.pend_first,
+			    st->cur.pend_first + st->cur.npend - 1);
+		else
+			pending_unproven(st);
 	}
-	if (st->any && !st->stopped && !st->o->partial && st->foreign == NULL)
-		problem(st, NULL, 0, 0, "stream %s ends at sequence %llu without "
-		    "a stopped line (truncated)", st->id,
+	if (st->any && !st->stopped && !st->o->partial && st->foreign == NULL) {
+		snprintf(msg, sizeof(msg), "stream %s ends at sequence %llu "
+		    "without a stopped line (truncated)", st->id,
 		    (unsigned long long)st->last);
+		st->o->say(st->o->say_ctx, msg);
+	}
 	/* the counters add up only over the whole stream */
 	if (st->stopped && st->first == 1 && st->missing.n == 0 &&
 	    st->bad == 0 && st->unproven.n == 0 && !check_stopped(st, why,
@@ -545,8 +929,6 @@ verify_stream_finish(struct verify_stream *st)
 		    st->stopped_seq, "%s", why);
 	}
 	if (st->hidden > 0) {
-		char msg[128];
-
 		snprintf(msg, sizeof(msg), "stream %s: %llu more problem(s) not "
 		    "shown", st->id, (unsigned long long)st->hidden);
 		st->o->say(st->o->say_ctx, msg);

@@ -20,6 +20,9 @@
 #include "verify_keys.h"
 #include "verify_line.h"
 
+/* What --state keeps of each line: BLAKE2b-128 of its bytes. */
+#define VERIFY_DIGEST 16
+
 /* Problems shown in full per stream; the rest are counted. */
 #define VERIFY_SHOW 8
 /* Lines of a chain stream held for --print until their seal. */
@@ -31,6 +34,7 @@ struct verify_opts {
 	int partial;
 	const char *expect_cell, *expect_run, *expect_stream;
 	int print;                      /* hand verified lines to emit */
+	int keep;                       /* --state: digests and gaps */
 	size_t pending_max;
 	int name_files;                 /* several inputs: say which file */
 	/* verified lines, in order, once; called from any thread */
@@ -52,7 +56,10 @@ struct verify_ranges {
 	uint64_t total;                 /* sequences covered */
 };
 
+/* Add or remove [a, b] (any order, overlaps allowed); 1 when seq is in. */
 void verify_ranges_add(struct verify_ranges *rs, uint64_t a, uint64_t b);
+void verify_ranges_remove(struct verify_ranges *rs, uint64_t a, uint64_t b);
+int verify_ranges_has(const struct verify_ranges *rs, uint64_t seq);
 void verify_ranges_free(struct verify_ranges *rs);
 
 /* A problem as the report keeps it. */
@@ -61,6 +68,39 @@ struct verify_problem {
 	uint64_t line;                  /* 0: about the stream */
 	uint64_t seq;                   /* 0: none */
 	char msg[320];
+};
+
+/* Where a stream's chain stands after the lines read so far (chain
+ * mode): the last line, its chain value, the lines waiting for a seal. */
+struct verify_cursor {
+	uint64_t last;
+	unsigned char chain[CHAIN_BYTES];       /* of the line at last */
+	int chain_known;
+	uint64_t prev_seal;
+	int have_prev_seal;
+	uint64_t pend_first, npend;     /* linked lines waiting for a seal */
+	char pend_file[256];
+	uint64_t pend_lineno;
+	struct buf pend;                /* their bytes, for --print */
+	uint64_t succ;                  /* an unproven line the pending
+					 * ones link from (0: none) */
+};
+
+/*
+ * A gap, as --state keeps it so that a late chunk can fill it: the chain
+ * value before it, the first of the lines it cut off from their seal,
+ * and the line after it (raw), whose chain a verified seal may have
+ * committed to. A complete fill that links into that line proves itself
+ * and the lines cut off.
+ */
+struct verify_gap {
+	uint64_t a, b;
+	unsigned char before[CHAIN_BYTES];
+	int have_before;
+	uint64_t cut_first;             /* 0: none */
+	char *succ;                     /* the line at b + 1, or NULL */
+	size_t succ_len;
+	int committed;                  /* a verified seal covers succ */
 };
 
 /* One copy of a line, where it was read. */
@@ -82,18 +122,11 @@ struct verify_stream {
 	int mode;                       /* 0 not yet, 'l' line, 'c' chain */
 	int any;
 	uint64_t first, last;           /* sequences present */
-	/* chain mode */
-	unsigned char chain[CHAIN_BYTES];       /* of the line at last */
-	int chain_known;
-	uint64_t prev_seal;
-	int have_prev_seal;
+	struct verify_cursor cur;       /* where the chain stands */
 	uint64_t sealed_to;             /* 0: no seal verified */
-	uint64_t pend_first, npend;     /* linked lines waiting for a seal */
-	char pend_file[256];
-	uint64_t pend_lineno;
-	struct buf pend;                /* their bytes, for --print */
 	int print_over;                 /* more than pending_max waited */
 	struct verify_ranges missing, unproven;
+	int prefix_missing;             /* [1, first - 1] is in missing */
 	/* counts */
 	uint64_t copies;                /* every copy read, duplicates too */
 	uint64_t lines;                 /* distinct sequences present */
@@ -106,6 +139,13 @@ struct verify_stream {
 	uint64_t stopped_lineno;
 	uint64_t guest_events, summary_rejected;
 	const char *foreign;            /* why every line fails, or NULL */
+	/* --state: a digest per line present, the gaps, a fill under way */
+	unsigned char *dig;             /* VERIFY_DIGEST bytes per sequence */
+	uint64_t dig_base, dig_n, dig_cap;
+	struct verify_gap *gaps;
+	size_t ngaps, capgaps;
+	long fill;                      /* the gap being filled, or -1 */
+	struct verify_cursor saved;     /* the main cursor meanwhile */
 	struct verify_ring ring;
 	struct verify_problem *shown;   /* VERIFY_SHOW once needed */
 	size_t nshown;
@@ -122,7 +162,7 @@ void verify_stream_seq(struct verify_stream *st, struct verify_scratch *s,
     uint64_t seq, const struct verify_copy *c, size_t n);
 
 /* After the last sequence: the tail, stopped's counters, the verdict. */
-void verify_stream_finish(struct verify_stream *st);
+void verify_stream_finish(struct verify_stream *st, struct verify_scratch *s);
 
 void verify_stream_free(struct verify_stream *st);
 

@@ -121,7 +121,7 @@ run(struct key *k, struct lines *ls, const int *order, int n,
 		}
 		verify_stream_seq(st, &s, seq, c, (size_t)m);
 	}
-	verify_stream_finish(st);
+	verify_stream_finish(st, &s);
 	verify_scratch_free(&s);
 	return st->tampered ? 1 : st->incomplete ? 2 : 0;
 }
