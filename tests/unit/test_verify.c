@@ -295,9 +295,38 @@ verify_escapes_messages(void)
 	T_EQ_STR(out, "a\\x1b[2Jb\\x5cc\\xff\xc3\xa9");
 }
 
+/* Missing and unproven ranges: added in any order, removed in part. */
+static void
+verify_ranges_add_remove(void)
+{
+	struct verify_ranges rs = { 0 };
+
+	verify_ranges_add(&rs, 10, 12);
+	verify_ranges_add(&rs, 1, 1);
+	verify_ranges_add(&rs, 13, 15);         /* joins 10-12 */
+	verify_ranges_add(&rs, 11, 11);         /* already there */
+	T_EQ_INT(rs.n, 2);
+	T_EQ_INT(rs.total, 7);
+	T_EQ_INT(rs.r[1].a, 10);
+	T_EQ_INT(rs.r[1].b, 15);
+	verify_ranges_remove(&rs, 12, 13);      /* splits */
+	T_EQ_INT(rs.n, 3);
+	T_EQ_INT(rs.total, 5);
+	T_ASSERT(verify_ranges_has(&rs, 11) && !verify_ranges_has(&rs, 12));
+	verify_ranges_remove(&rs, 1, 11);
+	T_EQ_INT(rs.n, 1);
+	T_EQ_INT(rs.r[0].a, 14);
+	T_EQ_INT(rs.total, 2);
+	verify_ranges_remove(&rs, 0, 100);
+	T_EQ_INT(rs.n, 0);
+	T_EQ_INT(rs.total, 0);
+	verify_ranges_free(&rs);
+}
+
 void
 verify_tests(void)
 {
+	RUN(verify_ranges_add_remove);
 	RUN(verify_catches_tampering);
 	RUN(verify_rejects_unknown_key);
 	RUN(verify_is_strict);
