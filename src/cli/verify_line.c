@@ -205,7 +205,7 @@ slow_line(struct verify_ring *ring, struct verify_scratch *s,
 	uint8_t raw[SIGN_MAX_BYTES];
 	unsigned char link[CHAIN_BYTES];
 	size_t siglen, i;
-	int has_sig;
+	int has_sig, sig_is_str, sig_long;
 	json_error_t jerr;
 	struct buf *c = &s->canon;
 
@@ -248,9 +248,13 @@ slow_line(struct verify_ring *ring, struct verify_scratch *s,
 		    "characters)");
 	L->have_chain = 1;
 	snprintf(chain_text, sizeof(chain_text), "%s", chain);
+	/* the members' texts go with them below: keep what is needed */
+	sig_is_str = sig != NULL;
+	sig_long = sig != NULL && strlen(sig) >= sizeof(sig_text);
 	if (sig != NULL)
 		snprintf(sig_text, sizeof(sig_text), "%.*s",
 		    (int)(sizeof(sig_text) - 1), sig);
+	sig = chain = NULL;
 	/* the link first: a line with a bad member still carries the chain
 	 * on, one report per break */
 	json_object_del(L->ev, "sig");
@@ -272,9 +276,9 @@ slow_line(struct verify_ring *ring, struct verify_scratch *s,
 		return 1;
 	if (!has_sig)
 		BAD("a seal (%.80s) without sig", L->type);
-	if (sig == NULL)
+	if (!sig_is_str)
 		BAD("sig is not a string");
-	if (strlen(sig) >= sizeof(sig_text) ||
+	if (sig_long ||
 	    verify_b64_exact(sig_text, strlen(sig_text), raw, siglen) != 0)
 		BAD("sig is not the base64url text of a %s signature "
 		    "(%zu characters)", L->alg, b64url_len(siglen));

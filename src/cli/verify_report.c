@@ -534,7 +534,8 @@ verify_report_merge(char *const *paths, size_t n, FILE *out, FILE *errf,
 		if (!m.seen_part[i])
 			MERGE_FAIL(EXIT_DATAERR, "no report of partition %zu/%llu",
 			    i, (unsigned long long)m.part_n);
-	qsort(m.streams, m.n, sizeof(*m.streams), stream_cmp);
+	if (m.n > 0)
+		qsort(m.streams, m.n, sizeof(*m.streams), stream_cmp);
 	for (i = 0; i + 1 < m.n; i++)
 		if (stream_cmp(&m.streams[i], &m.streams[i + 1]) == 0)
 			MERGE_FAIL(EXIT_DATAERR, "stream %.40s is in two reports",

@@ -117,7 +117,8 @@ verify_state_load(struct verify_state *vs, const char *path,
 		off += (uint64_t)len;
 	}
 	vs->nold = vs->n;
-	qsort(vs->recs, vs->n, sizeof(*vs->recs), rec_cmp);
+	if (vs->n > 0)
+		qsort(vs->recs, vs->n, sizeof(*vs->recs), rec_cmp);
 	for (size_t i = 0; rc == 0 && i + 1 < vs->n; i++)
 		if (rec_cmp(&vs->recs[i], &vs->recs[i + 1]) == 0) {
 			snprintf(err, errlen, "--state %s: stream %s twice",
@@ -136,6 +137,8 @@ rec_find(struct verify_state_rec *recs, size_t n, const char *id)
 {
 	struct verify_state_rec key;
 
+	if (n == 0)
+		return NULL;
 	memcpy(key.id, id, 32);
 	return bsearch(&key, recs, n, sizeof(*recs), rec_cmp);
 }
@@ -152,7 +155,8 @@ verify_state_streams(struct verify_state *vs, const struct verify_index *ix)
 	for (i = 0; i < ix->nstreams; i++)
 		if (rec_find(vs->recs, vs->nold, ix->streams[i].id) == NULL)
 			rec_new(vs, ix->streams[i].id);
-	qsort(vs->recs, vs->n, sizeof(*vs->recs), rec_cmp);
+	if (vs->n > 0)
+		qsort(vs->recs, vs->n, sizeof(*vs->recs), rec_cmp);
 }
 
 static struct verify_state_rec *
