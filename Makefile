@@ -61,8 +61,8 @@ PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 # what each program links: the receiver neither libsodium nor jansson
 RECEIVER_LIBS := $(shell $(PKG_CONFIG) --libs libcbor libseccomp 2>/dev/null)
 MONITOR_LIBS := $(shell $(PKG_CONFIG) --libs libsodium jansson 2>/dev/null)
-CLI_LIBS := $(shell $(PKG_CONFIG) --libs libcbor libsodium jansson 2>/dev/null)
-PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+CLI_LIBS := $(shell $(PKG_CONFIG) --libs libcbor libsodium jansson 2>/dev/null) -pthread
+PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -pthread
 
 # Warnings are errors for make check and CI (WERROR below), not for a
 # packager's build, where a newer compiler's new warning must not fail it.

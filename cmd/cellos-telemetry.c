@@ -23,6 +23,8 @@
 #include "sim.h"
 #include "util.h"
 #include "verify.h"
+#include "verify_line.h"
+#include "verify_report.h"
 #include "wire.h"
 
 static const char usage_main[] =
@@ -34,7 +36,13 @@ static const char usage_main[] =
 "                             [--linger DUR] [--wait DUR]\n"
 "       cellos-telemetry decode [--max-frame-bytes N]\n"
 "       cellos-telemetry verify [--public-key FILE]... [--hmac-key FILE]...\n"
-"                             [--keys-json FILE] [--print] [FILE]\n"
+"                             [--keys-json FILE]... [--partial]\n"
+"                             [--expect-cell ID] [--expect-run ID]\n"
+"                             [--expect-stream ID] [--single-stream]\n"
+"                             [--print | --output FILE] [--report FILE]\n"
+"                             [--state FILE] [--jobs N] [--partition I/N]\n"
+"                             [FILE...]\n"
+"       cellos-telemetry verify --merge-reports [--report FILE] REPORT...\n"
 "\n"
 "Run 'cellos-telemetry COMMAND --help' for one command.\n";
 
@@ -83,17 +91,37 @@ static const char usage_decode[] =
 "Exit 0 when every frame decoded, 1 when any was rejected.\n";
 
 static const char usage_verify[] =
-"usage: cellos-telemetry verify [--public-key FILE]... [--hmac-key FILE]...\n"
-"                               [--keys-json FILE] [--print] [FILE]\n"
+"usage: cellos-telemetry verify [options] [FILE...]\n"
+"       cellos-telemetry verify --merge-reports [--report FILE] REPORT...\n"
 "\n"
-"Check every line of a cellos-telemetryd stream (FILE or stdin): CloudEvents\n"
-"attributes, signature, known key id, contiguous sequence per stream, no\n"
-"duplicates, a consistent stopped line. Problems and a summary go to stderr.\n"
-"  --public-key FILE   Ed25519 public key (a PREFIX.pub file)\n"
-"  --hmac-key FILE     HMAC secret key file (mode 0600)\n"
-"  --keys-json FILE    {\"kid\": \"base64url public key\", ...}\n"
-"  --print             copy verified lines to stdout\n"
-"Exit 0 only when everything verified.\n";
+"Check cellos-telemetryd streams as a fleet holds them: FILEs (or - for\n"
+"stdin; none: stdin) with chunks of any number of streams in any order,\n"
+"duplicates and all. Each line must be canonical and signed (or chained to\n"
+"a seal) by a trusted key; each stream is read in sequence order and its\n"
+"missing, unproven, duplicate and forged lines reported. Problems and a\n"
+"summary naming every stream go to stderr.\n"
+"  --public-key FILE    trust an Ed25519 public key (a PREFIX.pub file)\n"
+"  --hmac-key FILE      trust an HMAC secret key file (mode 0600); its lines\n"
+"                       verify whatever kid they carry\n"
+"  --keys-json FILE     trust {\"kid\": \"base64url public key\", ...}\n"
+"  --partial            streams may start after started and end before\n"
+"                       stopped (chunks, running streams)\n"
+"  --expect-cell ID     every line must be of this cell\n"
+"  --expect-run ID      every line must be of this run\n"
+"  --expect-stream ID   every line must be of this stream\n"
+"  --single-stream      every line must be of one stream (the first found)\n"
+"  --print              write verified lines to stdout, in order, once\n"
+"  --output FILE        write verified lines to FILE, renamed into place\n"
+"                       only when everything verified\n"
+"  --report FILE        a JSON report (one line per stream, then the totals;\n"
+"                       - for stdout)\n"
+"  --state FILE         keep each stream's cursor between runs, to verify\n"
+"                       chunks once as they land (written atomically)\n"
+"  --jobs N             verify streams on N threads (1..256, default 1)\n"
+"  --partition I/N      only the streams whose id falls in partition I of N\n"
+"  --merge-reports      merge the JSON reports of partitions into one\n"
+"Exit 0: everything verified and nothing missing; 1: tampering; 2: nothing\n"
+"forged but incomplete; 64 usage; 66 an input missing.\n";
 
 static const char *usage;        /* of the running subcommand */
 static char usage_hint[2048];   /* "\n" + usage */
@@ -374,9 +402,14 @@ cmd_decode(int argc, char **argv)
 
 /* ---- verify ---- */
 
-enum { OPT_PUBKEY = OPT_FIRST, OPT_HMACKEY, OPT_KEYSJSON, OPT_PRINT };
+enum {
+	OPT_PUBKEY = OPT_FIRST, OPT_HMACKEY, OPT_KEYSJSON, OPT_PRINT,
+	OPT_OUTPUT, OPT_REPORT, OPT_STATE, OPT_PARTIAL, OPT_EXPECT_CELL,
+	OPT_EXPECT_RUN, OPT_EXPECT_STREAM, OPT_SINGLE, OPT_JOBS, OPT_PARTITION,
+	OPT_MERGE
+};
 
-static struct verify v;
+static struct verify_config vc;
 static struct key hkeys[VERIFY_MAX_KEYS];
 static size_t nhkeys;
 
@@ -390,44 +423,63 @@ add_public_key(const char *path)
 	if (rc != 0)
 		die(rc, "%s", err);
 	keys_kid(ALG_ED25519, pk, sizeof(pk), kid, sizeof(kid));
-	if (verify_add_ed25519(&v, kid, pk) != 0)
+	if (verify_keys_add_ed25519(&vc.keys, kid, pk) != 0)
 		die(EXIT_USAGE, "too many keys (at most %d)", VERIFY_MAX_KEYS);
 }
 
 static void
 add_hmac_key(const char *path)
 {
-	char err[512];
+	char err[512], head[128] = "";
+	FILE *f;
 	int rc;
 
 	if (nhkeys == VERIFY_MAX_KEYS)
 		die(EXIT_USAGE, "too many keys (at most %d)", VERIFY_MAX_KEYS);
+	/* a public key file is not a secret, whatever its mode: say so
+	 * before the secret key checks complain about its mode */
+	if ((f = fopen(path, "r")) != NULL) {
+		if (fgets(head, sizeof(head), f) == NULL)
+			head[0] = '\0';
+		fclose(f);
+		if (strncmp(head, KEYS_MAGIC, strlen(KEYS_MAGIC)) == 0 &&
+		    strstr(head, " public key") != NULL)
+			die(EXIT_CONFIG, "--hmac-key %s: this is an Ed25519 public "
+			    "key file; pass it with --public-key (--hmac-key "
+			    "takes the HMAC secret key the daemon signed with)",
+			    path);
+	}
 	rc = keys_load_file(path, ALG_HMAC, &hkeys[nhkeys], err, sizeof(err));
 	if (rc != 0)
 		die(rc, "%s", err);
-	if (verify_add_hmac(&v, &hkeys[nhkeys]) != 0)
+	if (verify_keys_add_hmac(&vc.keys, &hkeys[nhkeys]) != 0)
 		die(EXIT_USAGE, "too many keys (at most %d)", VERIFY_MAX_KEYS);
 	nhkeys++;
 }
 
-/* The closing summary on stderr; 0 only when everything verified. */
-static int
-verify_report(void)
+static const char *
+id_arg(const char *name, const char *arg)
 {
-	char why[256];
-	int open_streams = verify_finish(&v, why, sizeof(why));
+	if (arg[0] == '\0' || strlen(arg) >= VERIFY_ID_MAX)
+		usage_fail("--%s: expected an id of 1 to %d bytes", name,
+		    VERIFY_ID_MAX - 1);
+	return arg;
+}
 
-	if (open_streams)
-		fprintf(stderr, "verify: %s\n", why);
-	if (v.bad_lines == 0 && open_streams == 0 && v.ok_lines > 0) {
-		fprintf(stderr, "verify: OK: %llu lines in %zu stream(s)\n",
-		    (unsigned long long)v.ok_lines, v.nstreams);
-		return 0;
-	}
-	fprintf(stderr, "verify: FAILED: %llu of %llu lines bad, %d stream(s) "
-	    "without stopped\n", (unsigned long long)v.bad_lines,
-	    (unsigned long long)v.lineno, open_streams);
-	return 1;
+static void
+partition_arg(const char *arg)
+{
+	char a[32], *slash;
+
+	snprintf(a, sizeof(a), "%s", arg);
+	slash = strchr(a, '/');
+	if (strlen(arg) >= sizeof(a) || slash == NULL)
+		usage_fail("--partition %s: expected I/N, such as 0/4", arg);
+	*slash = '\0';
+	if (parse_u64(slash + 1, 1, 1u << 20, &vc.part_n) != 0 ||
+	    parse_u64(a, 0, vc.part_n - 1, &vc.part_i) != 0)
+		usage_fail("--partition %s: expected I/N with 0 <= I < N <= %u",
+		    arg, 1u << 20);
 }
 
 static int
@@ -438,46 +490,112 @@ cmd_verify(int argc, char **argv)
 		{ "hmac-key", required_argument, NULL, OPT_HMACKEY },
 		{ "keys-json", required_argument, NULL, OPT_KEYSJSON },
 		{ "print", no_argument, NULL, OPT_PRINT },
+		{ "output", required_argument, NULL, OPT_OUTPUT },
+		{ "report", required_argument, NULL, OPT_REPORT },
+		{ "state", required_argument, NULL, OPT_STATE },
+		{ "partial", no_argument, NULL, OPT_PARTIAL },
+		{ "expect-cell", required_argument, NULL, OPT_EXPECT_CELL },
+		{ "expect-run", required_argument, NULL, OPT_EXPECT_RUN },
+		{ "expect-stream", required_argument, NULL, OPT_EXPECT_STREAM },
+		{ "single-stream", no_argument, NULL, OPT_SINGLE },
+		{ "jobs", required_argument, NULL, OPT_JOBS },
+		{ "partition", required_argument, NULL, OPT_PARTITION },
+		{ "merge-reports", no_argument, NULL, OPT_MERGE },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned seen = 0;
-	int c, rc, print = 0;
-	char err[512];
-	FILE *in = stdin;
+	int c, rc, merge = 0;
+	char err[600];
 	size_t i;
 
-	verify_init(&v);
-	while ((c = next_opt(argc, argv, opts, &seen,
-	    1u << OPT_PUBKEY | 1u << OPT_HMACKEY)) != -1) {
+	verify_config_init(&vc);
+	while ((c = next_opt(argc, argv, opts, &seen, 1u << OPT_PUBKEY |
+	    1u << OPT_HMACKEY | 1u << OPT_KEYSJSON)) != -1) {
 		switch (c) {
 		case OPT_PUBKEY: add_public_key(optarg); break;
 		case OPT_HMACKEY: add_hmac_key(optarg); break;
 		case OPT_KEYSJSON:
-			if ((rc = verify_add_keys_json(&v, optarg, err,
+			if ((rc = verify_keys_add_json(&vc.keys, optarg, err,
 			    sizeof(err))) != 0)
 				die(rc, "%s", err);
 			break;
-		case OPT_PRINT: print = 1; break;
+		case OPT_PRINT: vc.print = 1; break;
+		case OPT_OUTPUT: vc.output = optarg; break;
+		case OPT_REPORT: vc.report = optarg; break;
+		case OPT_STATE: vc.state = optarg; break;
+		case OPT_PARTIAL: vc.partial = 1; break;
+		case OPT_EXPECT_CELL:
+			vc.expect_cell = id_arg("expect-cell", optarg);
+			break;
+		case OPT_EXPECT_RUN:
+			vc.expect_run = id_arg("expect-run", optarg);
+			break;
+		case OPT_EXPECT_STREAM:
+			if (strlen(optarg) != 32 || !verify_is_streamid(optarg))
+				usage_fail("--expect-stream %s: expected 32 "
+				    "lowercase hex characters", optarg);
+			vc.expect_stream = optarg;
+			break;
+		case OPT_SINGLE: vc.single_stream = 1; break;
+		case OPT_JOBS:
+			vc.jobs = (unsigned)num_arg("jobs", optarg, 1,
+			    VERIFY_MAX_JOBS);
+			break;
+		case OPT_PARTITION: partition_arg(optarg); break;
+		case OPT_MERGE: merge = 1; break;
 		}
 	}
-	if (argc - optind > 1)
-		want_args(argc, argv, 1, "at most one FILE");
-	if (v.nkeys == 0)
+	if (merge) {
+		FILE *out = stdout;
+		char tmp[4200];
+
+		if (seen & ~(1u << OPT_MERGE | 1u << OPT_REPORT))
+			usage_fail("--merge-reports takes only --report and the "
+			    "reports to merge");
+		if (argc - optind < 1)
+			usage_fail("--merge-reports: expected REPORT files");
+		if (vc.report != NULL && strcmp(vc.report, "-") != 0) {
+			int fd;
+
+			snprintf(tmp, sizeof(tmp), "%s.XXXXXX", vc.report);
+			if ((fd = mkstemp(tmp)) < 0 ||
+			    (out = fdopen(fd, "w")) == NULL)
+				die(EXIT_OSERR, "cannot create %s: %s", tmp,
+				    strerror(errno));
+		}
+		rc = verify_report_merge(argv + optind, (size_t)(argc - optind),
+		    out, stderr, err, sizeof(err));
+		if (out != stdout) {
+			int bad = fflush(out) != 0 || fclose(out) != 0;
+
+			if (rc >= EXIT_USAGE || bad || rename(tmp, vc.report) != 0)
+				unlink(tmp);
+			if (bad && rc < EXIT_USAGE) {
+				snprintf(err, sizeof(err), "writing %s: %s",
+				    vc.report, strerror(errno));
+				rc = EXIT_IOERR;
+			}
+		}
+		if (rc >= EXIT_USAGE)
+			die(rc, "%s", err);
+		return rc;
+	}
+	if (vc.keys.n == 0)
 		usage_fail("no key given: pass --public-key, --hmac-key or "
 		    "--keys-json");
-	if (argc - optind == 1 && strcmp(argv[optind], "-") != 0) {
-		in = fopen(argv[optind], "r");
-		if (in == NULL)
-			die(EXIT_NOINPUT, "cannot open %s: %s", argv[optind],
-			    strerror(errno));
-	}
-	verify_stream(&v, in, print ? stdout : NULL);
-	if (in != stdin)
-		fclose(in);
+	if (vc.print && vc.output != NULL)
+		usage_fail("--print and --output exclude each other");
+	if (vc.print && vc.report != NULL && strcmp(vc.report, "-") == 0)
+		usage_fail("--report - and --print would share stdout; give "
+		    "--report a FILE, or use --output");
+	if (vc.single_stream && vc.part_n > 0)
+		usage_fail("--single-stream and --partition exclude each other: "
+		    "each partition would pick its own stream");
+	rc = verify_run(&vc, argv + optind, (size_t)(argc - optind));
 	for (i = 0; i < nhkeys; i++)
 		keys_free(&hkeys[i]);
-	return verify_report();
+	return rc;
 }
 
 /* ---- dispatch ---- */

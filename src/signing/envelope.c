@@ -101,7 +101,7 @@ int
 envelope_scan(const char *line, size_t n, struct envelope *e)
 {
 	const char *end = line + n, *p, *sig_start;
-	char idbuf[64] = { 0 }, want[24], *d, src[160], ts[40], spec[8];
+	char idbuf[64] = { 0 }, want[24], *d, ts[40], spec[8];
 	uint64_t idseq;
 
 	memset(e, 0, sizeof(*e));
@@ -140,7 +140,7 @@ envelope_scan(const char *line, size_t n, struct envelope *e)
 	    lit(&p, end, ",\"sigkid\":\"") != 0 ||
 	    text(&p, end, e->kid, sizeof(e->kid)) != 0 ||
 	    lit(&p, end, ",\"source\":\"urn:cellos:cell:") != 0 ||
-	    text(&p, end, src, sizeof(src)) != 0 || src[0] == '\0' ||
+	    text(&p, end, e->cell, sizeof(e->cell)) != 0 || e->cell[0] == '\0' ||
 	    lit(&p, end, ",\"specversion\":\"") != 0 ||
 	    text(&p, end, spec, sizeof(spec)) != 0 || strcmp(spec, "1.0") != 0 ||
 	    lit(&p, end, ",\"streamid\":\"") != 0 ||

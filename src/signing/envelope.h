@@ -30,6 +30,7 @@ struct envelope {
 	char alg[16];
 	char kid[129];
 	char type[128];
+	char cell[160];           /* source without urn:cellos:cell: */
 };
 
 /* 0 when line[0, n) has exactly the template's envelope, -1 otherwise. */

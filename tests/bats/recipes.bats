@@ -1,11 +1,17 @@
 #!/usr/bin/env bats
-# The README's recipes for checking signatures with tools the project did
-# not write: OpenSSL 3 with coreutils, and Python with PyNaCl. Each recipe is
-# cut out of README.md (between its "<!-- recipe: NAME -->" marker and the
-# end of the code block that follows) and run as written in a directory
-# holding a real signed stream.jsonl and host.pub.
-# Check that both accept every line of a real stream, including guest text
-# that needs JSON escapes and non-ASCII, and both reject a forged line.
+# The README's recipes for checking streams with tools the project did
+# not write: OpenSSL 3 with coreutils, Python with PyNaCl (line and chain
+# mode), Python's hmac for HMAC streams; and the shell loop that verifies
+# by partitions. Each recipe is cut out of README.md (between its
+# "<!-- recipe: NAME -->" marker and the end of the code block that
+# follows) and run as written in a directory holding a real signed
+# stream.jsonl and host.pub (or host.key).
+# Check that each accepts every line of a real stream, including guest
+# text that needs JSON escapes and non-ASCII, and rejects a forged line;
+# that the chain recipe also rejects, with an explicit error even under
+# python3 -O, a dropped line, a line of another stream and a stream cut
+# after a seal; and that the partition loop merges into the single run's
+# report.
 
 load helper
 
@@ -37,7 +43,8 @@ run_recipe() { # NAME INTERPRETER
 	recipe "$1" >"$T/recipe"
 	[ -s "$T/recipe" ]
 	cd "$T/work"
-	PATH=/usr/bin:$PATH run "$2" "$T/recipe"
+	# shellcheck disable=SC2086
+	PATH=/usr/bin:$PATH run $2 "$T/recipe"
 }
 
 forge() { # change a guest_pid in the third line, keep its signature
@@ -112,4 +119,62 @@ forge() { # change a guest_pid in the third line, keep its signature
 	run_recipe python-chain python3
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"line $n: chain does not match"* ]]
+	# no assert: the same under python3 -O
+	run_recipe python-chain "python3 -O"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"line $n: chain does not match"* ]]
+	# a dropped line
+	sed 4d "$T/out" >"$T/work/stream.jsonl"
+	run_recipe python-chain python3
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"line 4: sequence 00000000000000000005, expected 4"* ]]
+	# cut right after a seal: every line sealed, but no stopped
+	seal=$(grep -n '"type":"cell.observability.host.telemetry.seal"' "$T/out" | head -n 1 | cut -d: -f1)
+	head -n "$seal" "$T/out" >"$T/work/stream.jsonl"
+	run_recipe python-chain "python3 -O"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"line $seal: the stream does not end with stopped: cut short"* ]]
+	# a line of another stream in place of one of this stream
+	{ head -n 2 "$T/out"; sed -n 3p "$T/out" |
+	    sed 's/"streamid":"[0-9a-f]*"/"streamid":"00000000000000000000000000000000"/'
+	  tail -n +4 "$T/out"; } >"$T/work/stream.jsonl"
+	run_recipe python-chain python3
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"line 3: a line of another stream, 00000000000000000000000000000000"* ]]
+}
+
+@test "the HMAC recipe verifies a real HMAC stream and rejects a forged line" {
+	"$CTL" keygen --alg hmac-sha256 "$T/h" >/dev/null
+	SIGN_ARGS="--sign-alg hmac-sha256 --signing-key $T/h.key" start_daemon
+	emit_n 5
+	emit_n 1 --comm $'caf\xc3\xa9 "q"'
+	wait_for has_events .process.spawned 6
+	stop_daemon
+	cp "$T/out" "$T/work/stream.jsonl"
+	cp "$T/h.key" "$T/work/host.key"
+	run_recipe hmac python3
+	[ "$status" -eq 0 ]
+	[ "$output" = "verified $(wc -l <"$T/out" | tr -d ' ') lines" ]
+	forge
+	run_recipe hmac python3
+	[ "$status" -ne 0 ]
+	[ "$output" = "line 3: bad HMAC" ]
+}
+
+@test "the partition loop merges into the report of a single run" {
+	SIGN_ARGS="--signing-key $T/host.key --sign-mode chain" start_daemon
+	emit_n 4
+	wait_for has_events .process.spawned 4
+	stop_daemon
+	mkdir "$T/work/chunks"
+	cat "$T/out" "$T/work/stream.jsonl" >"$T/all"
+	split -l 5 "$T/all" "$T/work/chunks/c"
+	for f in "$T"/work/chunks/c*; do mv "$f" "$f.jsonl"; done
+	recipe partitions >"$T/recipe"
+	cd "$T/work"
+	PATH=$BIN:$PATH run bash -e "$T/recipe"
+	[ "$status" -eq 0 ]
+	"$CTL" verify --public-key host.pub --partial --report whole.json chunks/*.jsonl 2>/dev/null
+	cmp fleet.json whole.json
+	[ "$(jq -s 'map(select(.report == "stream")) | length' fleet.json)" -eq 2 ]
 }
