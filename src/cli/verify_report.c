@@ -329,15 +329,7 @@ verify_report_write(FILE *f, json_t *o)
 static int
 u64_of(json_t *o, const char *name, uint64_t *v)
 {
-	json_t *m = json_object_get(o, name);
-
-	if (json_is_integer(m) && json_integer_value(m) >= 0) {
-		*v = (uint64_t)json_integer_value(m);
-		return 0;
-	}
-	if (json_is_string(m))
-		return parse_u64(json_string_value(m), 0, UINT64_MAX, v);
-	return -1;
+	return jcs_get_u64(json_object_get(o, name), v);
 }
 
 static int

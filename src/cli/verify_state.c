@@ -357,21 +357,9 @@ verify_state_keep(struct verify_state *vs, size_t i,
 /* ---- reading a record back ---- */
 
 static int
-u64_val(json_t *m, uint64_t *v)
-{
-	if (json_is_integer(m) && json_integer_value(m) >= 0) {
-		*v = (uint64_t)json_integer_value(m);
-		return 0;
-	}
-	if (json_is_string(m))
-		return parse_u64(json_string_value(m), 0, UINT64_MAX, v);
-	return -1;
-}
-
-static int
 u64_get(json_t *o, const char *name, uint64_t *v)
 {
-	return u64_val(json_object_get(o, name), v);
+	return jcs_get_u64(json_object_get(o, name), v);
 }
 
 static int
@@ -392,8 +380,8 @@ ranges_get(json_t *a, struct verify_ranges *rs)
 		json_t *p = json_array_get(a, i);
 		uint64_t x, y;
 
-		if (u64_val(json_array_get(p, 0), &x) != 0 ||
-		    u64_val(json_array_get(p, 1), &y) != 0 || x > y)
+		if (jcs_get_u64(json_array_get(p, 0), &x) != 0 ||
+		    jcs_get_u64(json_array_get(p, 1), &y) != 0 || x > y)
 			return -1;
 		verify_ranges_add(rs, x, y);
 	}

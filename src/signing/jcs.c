@@ -7,9 +7,22 @@
 
 #include "buf.h"
 #include "jcs.h"
+#include "util.h"
 #include "utf8.h"
 
 /* The one rule for numbers in the stream (SPEC section 5). */
+int
+jcs_get_u64(const json_t *m, uint64_t *v)
+{
+	if (json_is_integer(m) && json_integer_value(m) >= 0) {
+		*v = (uint64_t)json_integer_value(m);
+		return 0;
+	}
+	if (json_is_string(m))
+		return parse_u64(json_string_value(m), 0, UINT64_MAX, v);
+	return -1;
+}
+
 int
 jcs_int_safe(long long x)
 {

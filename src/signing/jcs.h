@@ -25,6 +25,10 @@ int jcs_int_safe(long long x);
 /* A JSON integer, or a decimal string past 2^53-1 (SPEC section 5). */
 json_t *jcs_u64(uint64_t v);
 
+/* The inverse of jcs_u64: a JSON integer >= 0, or a decimal string, into
+ * *v. 0, or -1 when m is neither (or out of range). */
+int jcs_get_u64(const json_t *m, uint64_t *v);
+
 /* Make a parsed JSON value obey the stream's rules, in place: floats and
  * integers beyond +-(2^53-1) become decimal strings (floats in their
  * shortest round-trip form). */

@@ -24,6 +24,19 @@ teardown() {
 
 CONTRIB="$BATS_TEST_DIRNAME/../../contrib"
 
+# s6_service KEY: the service directory in $T/scan, its env/ for cell c1;
+# sets $svc
+s6_service() {
+	mkdir -p "$T/scan"
+	cp -r "$CONTRIB/s6/cellos-telemetryd" "$T/scan/"
+	svc="$T/scan/cellos-telemetryd"
+	mkdir "$svc/env"
+	echo c1 >"$svc/env/CELL_ID"
+	echo r1 >"$svc/env/RUN_ID"
+	echo "$SOCK_BASE" >"$svc/env/UDS_BASE"
+	echo "$1" >"$svc/env/SIGNING_KEY"
+}
+
 @test "systemd-analyze verify: the units are clean" {
 	root="$T/root"
 	make -s -C "$BATS_TEST_DIRNAME/../.." install PREFIX=/usr DESTDIR="$root" >/dev/null
@@ -105,15 +118,8 @@ with open(sys.argv[2], "w") as out:
 }
 
 @test "s6: s6-svscan runs the service dir, readiness, frames, s6-svc -d" {
-	mkdir -p "$T/scan"
-	cp -r "$CONTRIB/s6/cellos-telemetryd" "$T/scan/"
-	svc="$T/scan/cellos-telemetryd"
-	mkdir "$svc/env"
-	echo c1 >"$svc/env/CELL_ID"
-	echo r1 >"$svc/env/RUN_ID"
-	echo "$SOCK_BASE" >"$svc/env/UDS_BASE"
 	"$CTL" keygen "$T/k" >/dev/null
-	echo "$T/k.key" >"$svc/env/SIGNING_KEY"
+	s6_service "$T/k.key"
 	PATH="$BIN:$PATH" s6-svscan "$T/scan" >"$T/svscan.out" 2>"$T/err" &
 	SVPID=$!
 	wait_for test -e "$svc/supervise/status"
@@ -132,14 +138,7 @@ with open(sys.argv[2], "w") as out:
 }
 
 @test "s6: a configuration error is not restarted (finish exits 125)" {
-	mkdir -p "$T/scan"
-	cp -r "$CONTRIB/s6/cellos-telemetryd" "$T/scan/"
-	svc="$T/scan/cellos-telemetryd"
-	mkdir "$svc/env"
-	echo c1 >"$svc/env/CELL_ID"
-	echo r1 >"$svc/env/RUN_ID"
-	echo "$SOCK_BASE" >"$svc/env/UDS_BASE"
-	echo "$T/missing.key" >"$svc/env/SIGNING_KEY"
+	s6_service "$T/missing.key"
 	PATH="$BIN:$PATH" s6-svscan "$T/scan" >/dev/null 2>"$T/err" &
 	SVPID=$!
 	wait_for grep -q "cannot open key file $T/missing.key" "$T/err"
