@@ -449,7 +449,9 @@ heap_push(struct verify_merge *m, struct verify_reader *r)
 
 	if (m->nheap == m->capheap) {
 		m->capheap = m->capheap ? 2 * m->capheap : 8;
+		/* NOLINTNEXTLINE(bugprone-sizeof-expression): pointers, by design */
 		m->heap = xrealloc(m->heap, m->capheap * sizeof(*m->heap));
+		/* NOLINTNEXTLINE(bugprone-sizeof-expression) */
 		m->group = xrealloc(m->group, m->capheap * sizeof(*m->group));
 	}
 	i = m->nheap++;

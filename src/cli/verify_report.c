@@ -80,6 +80,20 @@ verify_totals_exit(const struct verify_totals *t)
 	return 0;
 }
 
+
+/* "I/N" into *i and *n: decimal, nothing else. 0, or -1. */
+static int
+parse_partition(const char *s, uint64_t *i, uint64_t *n)
+{
+	char num[32];
+	const char *slash = strchr(s, '/');
+
+	if (slash == NULL || (size_t)(slash - s) >= sizeof(num))
+		return -1;
+	snprintf(num, sizeof(num), "%.*s", (int)(slash - s), s);
+	return parse_u64(num, 0, UINT64_MAX, i) == 0 &&
+	    parse_u64(slash + 1, 0, UINT64_MAX, n) == 0 ? 0 : -1;
+}
 static const char *
 verdict_name(int code)
 {
@@ -165,8 +179,8 @@ verify_report_summary(FILE *err, const struct verify_totals *t)
 	} else if (code == 1) {
 		fprintf(err, "verify: FAILED: %llu of %llu lines bad, %llu of "
 		    "%llu stream(s) tampered",
-		    (unsigned long long)(t->bad + t->unowned),
-		    (unsigned long long)(t->copies + t->unowned),
+		    (unsigned long long)t->bad + t->unowned,
+		    (unsigned long long)t->copies + t->unowned,
 		    (unsigned long long)t->tampered,
 		    (unsigned long long)t->streams);
 	} else {
@@ -383,8 +397,7 @@ merge_totals(struct merge *m, json_t *o, const char *path, char *err,
 	m->have_partial = 1;
 	m->t.partial = partial;
 	if (json_is_string(part)) {
-		if (sscanf(json_string_value(part), "%llu/%llu",
-		    (unsigned long long *)&pi, (unsigned long long *)&pn) != 2 ||
+		if (parse_partition(json_string_value(part), &pi, &pn) != 0 ||
 		    pn == 0 || pi >= pn || (m->part_n && m->part_n != pn)) {
 			snprintf(err, errlen, "%s: partition %s does not fit the "
 			    "others", path, json_string_value(part));
@@ -458,6 +471,7 @@ merge_stream(struct merge *m, json_t *o, const char *path, char *err,
 	(void)v[7];                     /* in the totals' copies already */
 	if (m->n == m->cap) {
 		m->cap = m->cap ? 2 * m->cap : 64;
+		/* NOLINTNEXTLINE(bugprone-sizeof-expression): pointers, by design */
 		m->streams = xrealloc(m->streams, m->cap * sizeof(*m->streams));
 	}
 	json_incref(o);
@@ -527,6 +541,7 @@ verify_report_merge(char *const *paths, size_t n, FILE *out, FILE *errf,
 			MERGE_FAIL(EXIT_DATAERR, "no report of partition %zu/%llu",
 			    i, (unsigned long long)m.part_n);
 	if (m.n > 0)
+		/* NOLINTNEXTLINE(bugprone-sizeof-expression): pointers */
 		qsort(m.streams, m.n, sizeof(*m.streams), stream_cmp);
 	for (i = 0; i + 1 < m.n; i++)
 		if (stream_cmp(&m.streams[i], &m.streams[i + 1]) == 0)

@@ -139,6 +139,7 @@ rec_find(struct verify_state_rec *recs, size_t n, const char *id)
 
 	if (n == 0)
 		return NULL;
+	memset(&key, 0, sizeof(key));
 	memcpy(key.id, id, 32);
 	return bsearch(&key, recs, n, sizeof(*recs), rec_cmp);
 }

@@ -302,7 +302,7 @@ binding(struct verify_stream *st, const struct verify_line *L, char *why,
 		    "cell %.128s", dcell, L->cell);
 		return 0;
 	}
-	if (st->o->expect_cell != NULL && strcmp(L->cell, st->o->expect_cell)) {
+	if (st->o->expect_cell != NULL && strcmp(L->cell, st->o->expect_cell) != 0) {
 		snprintf(why, whylen, "a line of cell %.128s, not the expected "
 		    "%.128s", L->cell, st->o->expect_cell);
 		return 0;
